@@ -1,0 +1,94 @@
+# wsserver: every entry point of the project.
+#
+#   make / make all     build the library, the server and the test binaries
+#   make run            install missing packages, build, start the server
+#   make test           install missing packages, build, run the whole suite
+#   make deps           install missing Debian packages (and npm test deps)
+#   make clean          remove build/
+#
+#   SANITIZE=1          AddressSanitizer + UBSan, in build/sanitize/
+#   NATIVE=1            -march=native (the default build is portable x86-64)
+#   BUILD=dir           build somewhere else (parallel builds in one tree)
+
+CXX      ?= g++
+SANITIZE ?= 0
+NATIVE   ?= 0
+
+ifeq ($(SANITIZE),1)
+  BUILD    ?= build/sanitize
+  OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+  LDSAN    := -fsanitize=address,undefined
+else
+  BUILD    ?= build
+  OPTFLAGS := -O2 -g
+  LDSAN    :=
+endif
+ifeq ($(NATIVE),1)
+  OPTFLAGS += -march=native
+endif
+
+CXXFLAGS := -std=c++20 $(OPTFLAGS) -Wall -Wextra -Werror -pthread -I. -MMD -MP
+LDFLAGS  := $(LDSAN) -pthread
+LIBS     := -lssl -lcrypto
+
+LIB_SRCS         := $(wildcard core/*.cpp net/*.cpp ws/*.cpp)
+UNIT_TEST_SRCS   := $(wildcard tests/core/*.cpp tests/net/*.cpp tests/ws/*.cpp)
+SUPPORT_SRCS     := $(wildcard tests/support/*.cpp)
+CONFORMANCE_SRCS := $(wildcard tests/conformance/*.cpp)
+
+obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
+
+LIB         := $(BUILD)/libwsserver.a
+SERVER      := $(BUILD)/wsserver
+UNIT_TESTS  := $(BUILD)/unit_tests
+CONFORMANCE := $(BUILD)/conformance_tests
+
+.PHONY: all run test deps clean unit conformance interop
+.DEFAULT_GOAL := all
+
+all: $(SERVER) $(UNIT_TESTS) $(CONFORMANCE)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SERVER): $(call obj,tools/wsserver.cpp) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -lgtest -lgtest_main -o $@
+
+$(CONFORMANCE): $(call obj,$(CONFORMANCE_SRCS) $(SUPPORT_SRCS)) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -lgtest -lgtest_main -o $@
+
+deps:
+	@bash tools/install_deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory $(SERVER)
+	$(SERVER) $(ARGS)
+
+# The whole suite: unit tests, the raw-byte conformance suite against the real
+# server, then interop with clients written elsewhere (python3-websockets, ws).
+test: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/run_all.sh $(BUILD)
+
+unit: $(UNIT_TESTS)
+	$(UNIT_TESTS)
+
+conformance: $(SERVER) $(CONFORMANCE)
+	WSSERVER=$(SERVER) $(CONFORMANCE)
+
+interop: $(SERVER)
+	@bash tests/interop/run.sh $(SERVER)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,188 @@
+#include "net/event_loop.hpp"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "core/log.hpp"
+#include "net/socket.hpp"
+
+namespace net {
+namespace {
+
+constexpr int max_events_per_wait = 256;
+// Resolution of the wheel: timeouts here are seconds-scale, not micro.
+constexpr auto timer_tick = std::chrono::milliseconds(10);
+constexpr std::size_t timer_slots = 1024;
+
+UniqueFd checked(int fd, const char* what) {
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), what);
+  return UniqueFd(fd);
+}
+
+void watch(int epoll_fd, int fd, std::uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
+}
+
+}  // namespace
+
+EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options options)
+    : options_(options),
+      make_handler_(std::move(make_handler)),
+      epoll_(checked(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
+      wakeup_(checked(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd")),
+      listener_(std::move(listener)),
+      reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      receive_buffer_(
+          std::make_unique_for_overwrite<std::uint8_t[]>(receive_buffer_size + receive_padding)),
+      timers_(timer_tick, timer_slots, core::Clock::now()),
+      shutdown_timer_([this] {
+        for (auto& connection : connections_)
+          if (connection) connection->abort();
+      }) {
+  watch(epoll_.get(), wakeup_.get(), EPOLLIN);
+  // Level-triggered on purpose: if accepting stops early (out of memory),
+  // the listener is reported again instead of being forgotten.
+  watch(epoll_.get(), listener_.get(), EPOLLIN);
+}
+
+EventLoop::~EventLoop() = default;
+
+void EventLoop::request_stop() noexcept {
+  stop_requested_.store(true, std::memory_order_release);
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(wakeup_.get(), &one, sizeof one);
+}
+
+void EventLoop::run() {
+  while (!(shutting_down_ && connection_count_ == 0)) {
+    wait_and_dispatch();
+    resume_pending_reads();
+    timers_.advance(core::Clock::now());
+    flush_dirty();
+    reap_closed();
+  }
+}
+
+void EventLoop::wait_and_dispatch() {
+  const bool more_work = !pending_reads_.empty() || !dirty_.empty() || !closed_.empty();
+  const int timeout = more_work ? 0 : timers_.next_timeout_ms(core::Clock::now());
+  epoll_event events[max_events_per_wait];
+  const int n = ::epoll_wait(epoll_.get(), events, max_events_per_wait, timeout);
+  if (n < 0 && errno != EINTR)
+    throw std::system_error(errno, std::generic_category(), "epoll_wait");
+  for (int i = 0; i < n; ++i) dispatch(events[i]);
+}
+
+void EventLoop::dispatch(const epoll_event& event) {
+  const int fd = event.data.fd;
+  if (fd == listener_.get()) return accept_all();
+  if (fd == wakeup_.get()) {
+    std::uint64_t count;
+    [[maybe_unused]] ssize_t ignored = ::read(wakeup_.get(), &count, sizeof count);
+    if (stop_requested_.load(std::memory_order_acquire) && !shutting_down_) begin_shutdown();
+    return;
+  }
+  Connection* connection =
+      static_cast<std::size_t>(fd) < connections_.size() ? connections_[fd].get() : nullptr;
+  if (!connection || connection->state_ == Connection::State::closed) return;
+  if (event.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+    connection->on_readable(receive_buffer());
+  if ((event.events & EPOLLOUT) && connection->state_ != Connection::State::closed)
+    connection->on_writable();
+}
+
+void EventLoop::accept_all() {
+  for (;;) {
+    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      adopt(UniqueFd(fd));
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if ((errno == EMFILE || errno == ENFILE) && shed_one_pending_connection()) continue;
+    return;  // EAGAIN: the backlog is empty; ENOBUFS/ENOMEM: retry on the next report
+  }
+}
+
+// Out of file descriptors, a pending connection can be neither served nor
+// left in the backlog (the listener would report it forever and the loop
+// would spin). So: give up the spare fd, accept the connection, close it
+// (the client sees its connection refused), and take the spare back.
+bool EventLoop::shed_one_pending_connection() {
+  if (!reserve_fd_) {
+    core::log_error("out of file descriptors and no spare to shed connections with");
+    return false;
+  }
+  reserve_fd_.reset();
+  UniqueFd dropped(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  return dropped.valid();
+}
+
+void EventLoop::adopt(UniqueFd fd) {
+  const int raw = fd.get();
+  configure_accepted_socket(raw);
+  if (static_cast<std::size_t>(raw) >= connections_.size()) connections_.resize(raw + 1024);
+  auto connection = std::make_unique<Connection>(*this, std::move(fd));
+  connection->set_handler(make_handler_(*connection));
+  watch(epoll_.get(), raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+  connections_[raw] = std::move(connection);
+  ++connection_count_;
+}
+
+void EventLoop::begin_shutdown() {
+  shutting_down_ = true;
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  listener_.reset();
+  for (auto& connection : connections_)
+    if (connection && connection->open()) connection->handler_->on_shutdown();
+  timers_.arm(shutdown_timer_, options_.shutdown_timeout);
+}
+
+void EventLoop::resume_pending_reads() {
+  std::vector<int> fds;
+  fds.swap(pending_reads_);
+  for (int fd : fds) {
+    Connection* connection = connections_[fd].get();
+    if (connection && connection->state_ != Connection::State::closed)
+      connection->on_readable(receive_buffer());
+  }
+}
+
+void EventLoop::flush_dirty() {
+  // Index loop: flushing may end a connection, never add to this list.
+  for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    Connection* connection = dirty_[i];
+    connection->dirty_ = false;
+    if (connection->state_ != Connection::State::closed) connection->flush();
+  }
+  dirty_.clear();
+}
+
+void EventLoop::reap_closed() {
+  // Index loop: a handler's on_disconnect may close further connections.
+  for (std::size_t i = 0; i < closed_.size(); ++i) {
+    const int fd = closed_[i]->fd();
+    std::unique_ptr<Connection> connection = std::move(connections_[fd]);
+    if (connection->dirty_)
+      std::erase(dirty_, connection.get());  // dirtied by an earlier on_disconnect
+    if (connection->handler_) connection->handler_->on_disconnect();
+    --connection_count_;
+  }  // each Connection is destroyed here, closing its fd
+  closed_.clear();
+  if (shutting_down_ && connection_count_ == 0) timers_.cancel(shutdown_timer_);
+}
+
+std::span<std::uint8_t> EventLoop::receive_buffer() noexcept {
+  return {receive_buffer_.get(), receive_buffer_size};
+}
+
+}  // namespace net

@@ -1,0 +1,95 @@
+// EventLoop: one reactor, on one thread, over edge-triggered epoll.
+//
+// It owns a listener (SO_REUSEPORT: one per loop, the kernel spreads new
+// connections), the connections accepted from it (in a table indexed by fd),
+// one receive buffer shared by all of them, and a timer wheel. Each socket is
+// registered once for input and output, edge-triggered; a loop iteration is:
+//   wait -> read (handlers parse and queue output) -> fire timers
+//        -> flush every connection that queued output (one send each)
+//        -> tell handlers of ended connections, and free them.
+// A connection is freed only at the end of an iteration, so a handler may
+// close any connection at any time without pulling memory from under a
+// caller further up the stack.
+//
+// Thread safety: request_stop() may be called from any thread; everything
+// else belongs to the loop's thread.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/timer_wheel.hpp"
+#include "net/connection.hpp"
+#include "net/stream_handler.hpp"
+#include "net/unique_fd.hpp"
+
+namespace net {
+
+class EventLoop {
+ public:
+  // Makes the protocol's handler for a newly accepted connection.
+  using HandlerFactory = std::function<std::unique_ptr<StreamHandler>(Connection&)>;
+
+  struct Options {
+    // After request_stop(): how long handlers get to close gracefully before
+    // the remaining connections are cut.
+    std::chrono::milliseconds shutdown_timeout{5000};
+  };
+
+  EventLoop(UniqueFd listener, HandlerFactory make_handler, Options options);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Serves until request_stop() and then until every connection has ended.
+  void run();
+  // Any thread: stop accepting, ask every handler to close, finish run().
+  void request_stop() noexcept;
+
+  core::TimerWheel& timers() noexcept { return timers_; }
+  std::size_t connection_count() const noexcept { return connection_count_; }
+
+ private:
+  friend class Connection;
+  static constexpr std::size_t receive_buffer_size = 256 * 1024;
+
+  void wait_and_dispatch();
+  void dispatch(const epoll_event& event);
+  void accept_all();
+  bool shed_one_pending_connection();
+  void adopt(UniqueFd fd);
+  void begin_shutdown();
+  void resume_pending_reads();
+  void flush_dirty();
+  void reap_closed();
+  std::span<std::uint8_t> receive_buffer() noexcept;
+
+  void schedule_flush(Connection& connection) { dirty_.push_back(&connection); }
+  void schedule_read(Connection& connection) { pending_reads_.push_back(connection.fd()); }
+  void schedule_reap(Connection& connection) { closed_.push_back(&connection); }
+
+  Options options_;
+  HandlerFactory make_handler_;
+  UniqueFd epoll_;
+  UniqueFd wakeup_;  // eventfd: request_stop() from other threads
+  UniqueFd listener_;
+  UniqueFd reserve_fd_;  // given up to accept-and-drop when out of fds
+  std::unique_ptr<std::uint8_t[]> receive_buffer_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // indexed by fd
+  std::size_t connection_count_ = 0;
+  std::vector<Connection*> dirty_;
+  std::vector<int> pending_reads_;  // fds, not pointers: a reaped fd simply reads EAGAIN
+  std::vector<Connection*> closed_;
+  core::TimerWheel timers_;
+  core::Timer shutdown_timer_;
+  std::atomic<bool> stop_requested_{false};
+  bool shutting_down_ = false;
+};
+
+}  // namespace net

@@ -1,0 +1,25 @@
+// Socket set-up: listeners and the options every accepted socket gets.
+// Errors here happen at start-up, so they throw std::system_error with the
+// call and the address in the message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "net/unique_fd.hpp"
+
+namespace net {
+
+// A non-blocking TCP listener on host:port with SO_REUSEADDR and
+// SO_REUSEPORT, so that one listener per event loop can share the port and
+// the kernel spreads new connections over them. Port 0 picks a free port.
+UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog = 4096);
+
+// The port a bound socket actually has (useful after binding port 0).
+std::uint16_t local_port(int fd);
+
+// Per-connection options: no Nagle delay, since the output is already
+// corked into one send per loop iteration.
+void configure_accepted_socket(int fd) noexcept;
+
+}  // namespace net

@@ -1,0 +1,50 @@
+// What an application plugs into the server: the handlers of a route, in
+// gorilla/websocket's vocabulary reshaped for an event loop. Handlers run
+// on the connection's loop thread; a loop runs one handler at a time, so a
+// handler needs no lock for state owned by its loop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ws/close_code.hpp"
+#include "ws/frame.hpp"
+#include "ws/upgrade.hpp"
+
+namespace ws {
+
+class WebSocket;
+
+// A whole message. The payload is a view (often into the receive buffer
+// itself): valid only during the on_message call; copy what you keep.
+struct Message {
+  Opcode opcode;
+  std::span<const std::uint8_t> payload;
+
+  bool is_text() const noexcept { return opcode == Opcode::text; }
+  std::string_view text() const noexcept {
+    return {reinterpret_cast<const char*>(payload.data()), payload.size()};
+  }
+};
+
+struct Handlers {
+  std::function<void(WebSocket&)> on_open;
+  std::function<void(WebSocket&, const Message&)> on_message;
+  std::function<void(WebSocket&, std::span<const std::uint8_t>)> on_pong;
+  // Once per opened connection, however it ended: the peer's close code
+  // (1005 if it sent none), the code we failed it with, or 1006 (abnormal)
+  // when the TCP connection ended without a close handshake.
+  std::function<void(WebSocket&, std::uint16_t code, std::string_view reason)> on_close;
+};
+
+// A path served by WebSockets: how to upgrade, then what to do.
+struct Route {
+  std::string path;
+  UpgradeOptions upgrade;
+  Handlers handlers;
+};
+
+}  // namespace ws

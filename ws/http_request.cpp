@@ -1,0 +1,165 @@
+// Request-head parsing: find the end of the head (resuming from the hint),
+// then validate and split the complete head in one pass.
+#include "ws/http_request.hpp"
+
+#include <climits>
+#include <cstring>
+
+namespace ws {
+namespace {
+
+// tchar (RFC 9110 5.6.2): the characters of methods and header names.
+constexpr std::array<bool, 256> make_tchar_table() {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) table[c] = true;
+  return table;
+}
+constexpr std::array<bool, 256> tchar_table = make_tchar_table();
+
+bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!tchar_table[c]) return false;
+  return true;
+}
+
+// The request-target is a URI form (RFC 9112 3.2): visible ASCII only, so
+// SP, every CTL (including a bare CR) and non-ASCII bytes are rejected.
+bool is_target(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (c <= 0x20 || c >= 0x7f) return false;
+  return true;
+}
+
+// field-value (RFC 9110 5.5): VCHAR, obs-text, SP and HTAB. Every other CTL
+// is refused; for NUL, CR and LF the RFC requires it, and the rest are
+// "invalid" too, so keeping them would only forward trouble.
+bool is_field_value(std::string_view s) noexcept {
+  for (unsigned char c : s)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  return true;
+}
+
+bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Offset just past the head's last LF, or 0 if the head has not ended.
+// The head ends at an empty line: LF CR LF, or LF LF (a bare-LF client, to be
+// rejected by the parser). Whether an LF ends the head depends only on the
+// bytes before it, so LFs below `scanned` never need a second look.
+std::size_t find_head_end(std::string_view buffer, std::size_t& scanned) noexcept {
+  const char* data = buffer.data();
+  std::size_t i = scanned < buffer.size() ? scanned : buffer.size();
+  while (i < buffer.size()) {
+    const void* lf = std::memchr(data + i, '\n', buffer.size() - i);
+    if (lf == nullptr) break;
+    i = static_cast<std::size_t>(static_cast<const char*>(lf) - data);
+    if (i >= 1 && data[i - 1] == '\n') return i + 1;
+    if (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n') return i + 1;
+    ++i;
+  }
+  scanned = buffer.size();
+  return 0;
+}
+
+// Splits off the next line, which must end in CRLF (a bare LF is refused,
+// see the header). Returns false if the line is not CRLF-terminated.
+bool next_line(std::string_view& rest, std::string_view& line) noexcept {
+  std::size_t lf = rest.find('\n');
+  if (lf == std::string_view::npos || lf == 0 || rest[lf - 1] != '\r') return false;
+  line = rest.substr(0, lf - 1);
+  rest.remove_prefix(lf + 1);
+  return true;
+}
+
+// request-line = method SP request-target SP HTTP-version (RFC 9112 3).
+// Exactly one SP between elements: RFC 9112 3 allows lenient splitting on
+// whitespace runs, but nobody legitimate needs it.
+bool parse_request_line(std::string_view line, HttpRequest& out) noexcept {
+  std::size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return false;
+  out.method = line.substr(0, sp1);
+  std::string_view rest = line.substr(sp1 + 1);
+  std::size_t sp2 = rest.find(' ');
+  if (sp2 == std::string_view::npos) return false;
+  out.target = rest.substr(0, sp2);
+  std::string_view version = rest.substr(sp2 + 1);
+  if (!is_token(out.method) || !is_target(out.target)) return false;
+  // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3); we speak 1.x only.
+  constexpr std::string_view prefix = "HTTP/1.";
+  if (version.size() != prefix.size() + 1 || !version.starts_with(prefix)) return false;
+  char minor = version.back();
+  if (minor < '0' || minor > '9') return false;
+  out.version_minor = minor - '0';
+  return true;
+}
+
+// field-line = field-name ":" OWS field-value OWS (RFC 9112 5). A name that
+// is not a token covers two MUST-rejects at once: whitespace before the colon
+// (RFC 9112 5.1) and obs-fold, a line starting with SP/HTAB (RFC 9112 5.2).
+bool parse_header_line(std::string_view line, HttpHeader& out) noexcept {
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return false;
+  out.name = line.substr(0, colon);
+  out.value = trim_ows(line.substr(colon + 1));
+  return is_token(out.name) && is_field_value(out.value);
+}
+
+// Parses a complete head: request line, header lines, empty line. A leading
+// empty line is refused rather than skipped (RFC 9112 2.2 SHOULD skip one):
+// the handshake is the first thing on a fresh connection, so there is no
+// earlier message whose stray CRLF it could be.
+bool parse_head(std::string_view head, HttpRequest& out) noexcept {
+  std::string_view line;
+  if (!next_line(head, line) || !parse_request_line(line, out)) return false;
+  while (next_line(head, line)) {
+    if (line.empty()) return head.empty();
+    if (out.header_count == max_request_headers) return false;
+    if (!parse_header_line(line, out.headers[out.header_count])) return false;
+    ++out.header_count;
+  }
+  return false;  // a line ended in a bare LF
+}
+
+}  // namespace
+
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view HttpRequest::header(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < header_count; ++i)
+    if (ascii_iequals(headers[i].name, name)) return headers[i].value;
+  return {};
+}
+
+std::string_view HttpRequest::path() const noexcept { return target.substr(0, target.find('?')); }
+
+int parse_http_request(std::string_view buffer, HttpRequest& out, std::size_t& scanned) noexcept {
+  std::size_t end = find_head_end(buffer, scanned);
+  if (end == 0) return 0;
+  if (end > static_cast<std::size_t>(INT_MAX)) return -1;  // unreportable length
+  out.method = out.target = {};
+  out.version_minor = -1;
+  out.header_count = 0;
+  if (!parse_head(buffer.substr(0, end), out)) return -1;
+  return static_cast<int>(end);
+}
+
+}  // namespace ws

@@ -1,0 +1,58 @@
+// HTTP/1.1 request-head parser with picohttpparser's contract: stateless,
+// never allocates, every string_view points into the caller's buffer (so the
+// buffer must outlive the HttpRequest and must not move).
+//
+// Line endings: CRLF only. RFC 9112 2.2 lets a recipient accept a bare LF, but
+// every WebSocket client sends CRLF, and accepting mixed endings is a classic
+// request-smuggling disagreement with proxies in front of us. A bare LF still
+// ends the head (LF LF or LF CR LF), so such a request is rejected at once
+// with -1 instead of stalling until the size limit.
+//
+// Thread safety: parse_http_request is reentrant; HttpRequest is a plain value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace ws {
+
+struct HttpHeader {
+  std::string_view name, value;  // value trimmed of OWS (RFC 9112 5.1)
+};
+
+constexpr std::size_t max_request_headers = 64;
+
+struct HttpRequest {
+  std::string_view method, target;  // target as sent ("/echo?x=1")
+  int version_minor = -1;           // HTTP/1.<minor>; only "HTTP/1.x" parses
+  std::array<HttpHeader, max_request_headers> headers{};
+  std::size_t header_count = 0;  // duplicates are kept, in order
+
+  // First header with this name, compared case-insensitively; empty if absent.
+  std::string_view header(std::string_view name) const noexcept;
+  // The target up to (not including) the first '?'.
+  std::string_view path() const noexcept;
+};
+
+// ASCII case-insensitive equality: the comparison rule for header names
+// (RFC 9110 5.1) and for the case-insensitive tokens of the handshake.
+bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+
+// Parses a request head at the start of `buffer`.
+// Returns: > 0  the head's length including the final CRLF CRLF (complete);
+//          0    need more bytes (the end of the head has not arrived);
+//         -1    malformed (bad request line, bad header syntax, obs-fold,
+//               bare CR or LF, more than max_request_headers, or a head too
+//               long for an int).
+// Malformation is reported once the end of the head is present: the end is
+// found first, then the head is parsed in one pass. The caller bounds the
+// head size (431) so a client that never ends its head cannot stall us.
+// `scanned` is the hint: bytes at the start of `buffer` already known not to
+// hold the end of the head. Start at 0 and pass the same variable on every
+// call for one growing buffer; it is updated when 0 is returned, so each byte
+// is searched once. On > 0 or -1 `out` is filled as far as parsing got
+// (complete only on > 0).
+int parse_http_request(std::string_view buffer, HttpRequest& out, std::size_t& scanned) noexcept;
+
+}  // namespace ws

@@ -1,0 +1,54 @@
+#include "ws/server.hpp"
+
+#include <cstdlib>
+#include <exception>
+
+#include "core/log.hpp"
+#include "net/socket.hpp"
+#include "ws/websocket.hpp"
+
+namespace ws {
+
+Server::Server(ServerOptions options) : config_{std::move(options), {}} {}
+
+Server::~Server() {
+  stop();
+  wait();
+}
+
+void Server::route(Route route) { config_.routes.push_back(std::move(route)); }
+
+void Server::start() {
+  const ServerOptions& options = config_.options;
+  port_ = options.port;
+  for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
+    net::UniqueFd listener = net::listen_tcp(options.host, port_);
+    port_ = net::local_port(listener.get());  // port 0: the others join the first's
+    loops_.push_back(std::make_unique<net::EventLoop>(
+        std::move(listener),
+        [this](net::Connection& connection) { return WebSocket::accept(connection, config_); },
+        net::EventLoop::Options{options.shutdown_timeout}));
+  }
+  for (auto& loop : loops_) {
+    threads_.emplace_back([&loop = *loop] {
+      try {
+        loop.run();
+      } catch (const std::exception& error) {
+        core::log_error("event loop failed: %s", error.what());
+        std::abort();  // a broken reactor cannot be recovered in place
+      }
+    });
+  }
+}
+
+void Server::stop() noexcept {
+  for (auto& loop : loops_) loop->request_stop();
+}
+
+void Server::wait() {
+  for (auto& thread : threads_)
+    if (thread.joinable()) thread.join();
+  threads_.clear();
+}
+
+}  // namespace ws

@@ -1,0 +1,44 @@
+// Server: WebSocket routes served by N event loops, one per thread, each
+// with its own SO_REUSEPORT listener, so nothing is shared on the hot path.
+//
+//   ws::Server server(options);
+//   server.route({"/echo", {}, {.on_message = ...}});
+//   server.start();            // binds (throws on a bad address), spawns loops
+//   ...                        // e.g. wait for SIGTERM
+//   server.stop();             // graceful: close 1001 to everyone
+//   server.wait();
+//
+// Thread safety: route() before start() only; stop() from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "net/event_loop.hpp"
+#include "ws/server_options.hpp"
+
+namespace ws {
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+
+  void route(Route route);
+  void start();
+  void stop() noexcept;
+  void wait();
+
+  std::uint16_t port() const noexcept { return port_; }
+  const ServerConfig& config() const noexcept { return config_; }
+
+ private:
+  ServerConfig config_;
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<net::EventLoop>> loops_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ws

@@ -1,0 +1,41 @@
+// The server's configuration: where it listens and every limit, each with
+// its default and what happens when it is reached.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ws/handlers.hpp"
+
+namespace ws {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9001;  // 0: any free port (Server::port() tells which)
+  unsigned threads = 1;       // event loops, each with its own listener
+  // A message (all its fragments) larger than this: close 1009.
+  std::uint64_t max_message_size = 16 * 1024 * 1024;
+  // An HTTP request head larger than this: 431.
+  std::size_t max_request_head = 8 * 1024;
+  // After we send a close, how long the peer has to answer before we drop
+  // it; also how long we wait for its FIN after our last bytes.
+  std::chrono::milliseconds close_timeout{5000};
+  // After stop(), how long connections get to close before being cut.
+  std::chrono::milliseconds shutdown_timeout{5000};
+};
+
+// Options plus routes: immutable once the server starts, shared by its loops.
+struct ServerConfig {
+  ServerOptions options;
+  std::vector<Route> routes;
+
+  const Route* find_route(std::string_view path) const noexcept {
+    for (const Route& route : routes)
+      if (route.path == path) return &route;
+    return nullptr;
+  }
+};
+
+}  // namespace ws
