@@ -83,18 +83,20 @@ constexpr std::uint8_t A = kAccept, R = kReject, O1 = kOwe1, O2 = kOwe2, O3 = kO
 
 // kNext[state][class]: 9 x 12 bytes. Mid-sequence only continuation classes
 // advance; ASCII or a lead byte there is an error.
+// clang-format off
 constexpr std::uint8_t kNext[kStateCount][kClassCount] = {
-    //          Ascii T80 T90 TA0 Bad L2  LE0 L3  LED LF0 L4  LF4
-    /* A  */ {A, R, R, R, R, O1, E0, O2, ED, F0, O3, F4},
-    /* R  */ {R, R, R, R, R, R, R, R, R, R, R, R},
-    /* O1 */ {R, A, A, A, R, R, R, R, R, R, R, R},
-    /* O2 */ {R, O1, O1, O1, R, R, R, R, R, R, R, R},
-    /* E0 */ {R, R, R, O1, R, R, R, R, R, R, R, R},   // A0..BF only
-    /* ED */ {R, O1, O1, R, R, R, R, R, R, R, R, R},  // 80..9F only
-    /* O3 */ {R, O2, O2, O2, R, R, R, R, R, R, R, R},
-    /* F0 */ {R, R, O2, O2, R, R, R, R, R, R, R, R},  // 90..BF only
-    /* F4 */ {R, O2, R, R, R, R, R, R, R, R, R, R},   // 80..8F only
+    //        Ascii T80 T90 TA0 Bad L2  LE0 L3  LED LF0 L4  LF4
+    /* A  */ {A,    R,  R,  R,  R,  O1, E0, O2, ED, F0, O3, F4},
+    /* R  */ {R,    R,  R,  R,  R,  R,  R,  R,  R,  R,  R,  R },
+    /* O1 */ {R,    A,  A,  A,  R,  R,  R,  R,  R,  R,  R,  R },
+    /* O2 */ {R,    O1, O1, O1, R,  R,  R,  R,  R,  R,  R,  R },
+    /* E0 */ {R,    R,  R,  O1, R,  R,  R,  R,  R,  R,  R,  R },  // A0..BF only
+    /* ED */ {R,    O1, O1, R,  R,  R,  R,  R,  R,  R,  R,  R },  // 80..9F only
+    /* O3 */ {R,    O2, O2, O2, R,  R,  R,  R,  R,  R,  R,  R },
+    /* F0 */ {R,    R,  O2, O2, R,  R,  R,  R,  R,  R,  R,  R },  // 90..BF only
+    /* F4 */ {R,    O2, R,  R,  R,  R,  R,  R,  R,  R,  R,  R },  // 80..8F only
 };
+// clang-format on
 
 // Skips whole 8-byte words of ASCII from p[i]. Only valid at a code point
 // boundary: mid-sequence an ASCII byte is an error the DFA must see.

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <system_error>
 
-#include "core/log.hpp"
 #include "net/socket.hpp"
 
 namespace net {
@@ -17,6 +16,8 @@ constexpr int max_events_per_wait = 256;
 // Resolution of the wheel: timeouts here are seconds-scale, not micro.
 constexpr auto timer_tick = std::chrono::milliseconds(10);
 constexpr std::size_t timer_slots = 1024;
+// How long to ignore the listener when no descriptor can be had at all.
+constexpr auto accept_pause = std::chrono::milliseconds(100);
 
 UniqueFd checked(int fd, const char* what) {
   if (fd < 0) throw std::system_error(errno, std::generic_category(), what);
@@ -46,6 +47,9 @@ EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options opt
       shutdown_timer_([this] {
         for (auto& connection : connections_)
           if (connection) connection->abort();
+      }),
+      resume_accepting_timer_([this] {
+        if (listener_) watch(epoll_.get(), listener_.get(), EPOLLIN);
       }) {
   watch(epoll_.get(), wakeup_.get(), EPOLLIN);
   // Level-triggered on purpose: if accepting stops early (out of memory),
@@ -115,16 +119,23 @@ void EventLoop::accept_all() {
 // Out of file descriptors, a pending connection can be neither served nor
 // left in the backlog (the listener would report it forever and the loop
 // would spin). So: give up the spare fd, accept the connection, close it
-// (the client sees its connection refused), and take the spare back.
+// (the client sees its connection end at once), and take the spare back.
+// With no spare to give, stop watching the listener for a moment instead.
 bool EventLoop::shed_one_pending_connection() {
+  if (!reserve_fd_) reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!reserve_fd_) {
-    core::log_error("out of file descriptors and no spare to shed connections with");
+    pause_accepting();
     return false;
   }
   reserve_fd_.reset();
-  UniqueFd dropped(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  const bool shed = UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC)).valid();
   reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  return dropped.valid();
+  return shed;
+}
+
+void EventLoop::pause_accepting() {
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  timers_.arm(resume_accepting_timer_, accept_pause);
 }
 
 void EventLoop::adopt(UniqueFd fd) {
@@ -140,6 +151,7 @@ void EventLoop::adopt(UniqueFd fd) {
 
 void EventLoop::begin_shutdown() {
   shutting_down_ = true;
+  timers_.cancel(resume_accepting_timer_);
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
   listener_.reset();
   for (auto& connection : connections_)

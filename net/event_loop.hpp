@@ -63,6 +63,7 @@ class EventLoop {
   void dispatch(const epoll_event& event);
   void accept_all();
   bool shed_one_pending_connection();
+  void pause_accepting();
   void adopt(UniqueFd fd);
   void begin_shutdown();
   void resume_pending_reads();
@@ -88,6 +89,7 @@ class EventLoop {
   std::vector<Connection*> closed_;
   core::TimerWheel timers_;
   core::Timer shutdown_timer_;
+  core::Timer resume_accepting_timer_;
   std::atomic<bool> stop_requested_{false};
   bool shutting_down_ = false;
 };

@@ -123,12 +123,12 @@ TEST(TimerWheel, TimeGoingBackwardsIsIgnored) {
   TimerWheel wheel(10ms, 8, T0);
   int fired = 0;
   Timer t([&] { ++fired; });
-  wheel.advance(T0 + 50ms);
-  wheel.advance(T0 + 10ms);  // stale: the wheel time stays 50 ms
-  wheel.arm(t, 10ms);        // so due at 60 ms, not at 20 ms
-  wheel.advance(T0 + 59ms);
+  wheel.advance(T0 + 55ms);
+  wheel.advance(T0 + 10ms);  // stale: the wheel time stays 55 ms
+  wheel.arm(t, 10ms);        // so due at 65 ms (tick 7), not at 20 ms (or tick 6)
+  wheel.advance(T0 + 69ms);
   EXPECT_EQ(fired, 0);
-  wheel.advance(T0 + 60ms);
+  wheel.advance(T0 + 70ms);
   EXPECT_EQ(fired, 1);
 }
 
@@ -344,6 +344,22 @@ TEST(TimerWheel, NextTimeoutMs) {
   EXPECT_EQ(wheel.next_timeout_ms(T0 + 1s), 0);         // overdue: never negative
   wheel.cancel(t);
   EXPECT_EQ(wheel.next_timeout_ms(T0), -1);
+
+  // Emptied slots stop counting, whether emptied by cancel() or by firing:
+  // the bound moves on to the next timer instead of waking early.
+  Timer a([] {}), b([] {}), c([] {});
+  wheel.arm(a, 10ms);
+  wheel.arm(b, 30ms);
+  wheel.arm(c, 50ms);
+  EXPECT_EQ(wheel.next_timeout_ms(T0), 10);
+  wheel.cancel(a);
+  EXPECT_EQ(wheel.next_timeout_ms(T0), 30);
+  wheel.advance(T0 + 30ms);  // fires b, empties slot 3
+  EXPECT_EQ(wheel.next_timeout_ms(T0 + 30ms), 20);
+  wheel.arm(a, 90ms);        // due at 120 ms: tick 12, slot 4
+  wheel.advance(T0 + 70ms);  // fires c (slot 5); slot 3 would next be visited at tick 11
+  EXPECT_EQ(wheel.next_timeout_ms(T0 + 70ms), 50);
+  wheel.cancel(a);
 
   // Sub-millisecond ticks: 1.5 ms rounds up to 2, never down to an early wake.
   TimerWheel fine(500us, 8, T0);

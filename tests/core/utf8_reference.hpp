@@ -25,11 +25,11 @@ struct Verdict {
 
 // Sequence length announced by a lead byte, 0 if it cannot start one.
 inline int sequence_length(std::uint8_t b) {
-  if (b < 0x80) return 1;           // 0xxxxxxx
-  if ((b & 0xE0) == 0xC0) return 2; // 110xxxxx
-  if ((b & 0xF0) == 0xE0) return 3; // 1110xxxx
-  if ((b & 0xF8) == 0xF0) return 4; // 11110xxx
-  return 0;                         // 10xxxxxx or 11111xxx
+  if (b < 0x80) return 1;            // 0xxxxxxx
+  if ((b & 0xE0) == 0xC0) return 2;  // 110xxxxx
+  if ((b & 0xF0) == 0xE0) return 3;  // 1110xxxx
+  if ((b & 0xF8) == 0xF0) return 4;  // 11110xxx
+  return 0;                          // 10xxxxxx or 11111xxx
 }
 
 // Could a `len`-byte sequence whose value lies somewhere in [lo, hi] be valid?

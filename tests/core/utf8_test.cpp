@@ -32,7 +32,10 @@ struct Observed {
 
 void PrintTo(const Observed& o, std::ostream* os) {
   *os << "{fails at ";
-  if (o.first_invalid == core::utf8_reference::npos) *os << "never"; else *os << o.first_invalid;
+  if (o.first_invalid == core::utf8_reference::npos)
+    *os << "never";
+  else
+    *os << o.first_invalid;
   *os << ", complete=" << o.complete << "}";
 }
 
@@ -82,8 +85,8 @@ class MismatchReport {
       const Observed got = feed_bytewise(text);
       const Observed want = expected_from_reference(text);
       ADD_FAILURE() << "bytes " << hex(text) << ": validator fails at " << got.first_invalid
-                    << " complete=" << got.complete << ", reference fails at "
-                    << want.first_invalid << " complete=" << want.complete;
+                    << " complete=" << got.complete << ", reference fails at " << want.first_invalid
+                    << " complete=" << want.complete;
     }
   }
   ~MismatchReport() { EXPECT_EQ(mismatches_, 0u) << "out of " << checked_ << " texts"; }
@@ -116,7 +119,8 @@ TEST(Utf8Validator, EveryTwoByteSequence) {
   MismatchReport report;
   for (int a = 0; a < 256; ++a)
     for (int b = 0; b < 256; ++b) {
-      const std::array<std::uint8_t, 2> t{static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b)};
+      const std::array<std::uint8_t, 2> t{static_cast<std::uint8_t>(a),
+                                          static_cast<std::uint8_t>(b)};
       report.check(t);
     }
 }
@@ -126,7 +130,8 @@ TEST(Utf8Validator, EveryThreeByteSequence) {
   for (int a = 0; a < 256; ++a)
     for (int b = 0; b < 256; ++b)
       for (int c = 0; c < 256; ++c) {
-        const std::array<std::uint8_t, 3> t{static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b),
+        const std::array<std::uint8_t, 3> t{static_cast<std::uint8_t>(a),
+                                            static_cast<std::uint8_t>(b),
                                             static_cast<std::uint8_t>(c)};
         report.check(t);
       }
@@ -152,7 +157,8 @@ TEST(Utf8Validator, EveryFourByteSequenceFromF0ToF4) {
 
 // Every lead byte at all, with the brief's representative set behind it.
 TEST(Utf8Validator, EveryFirstByteWithRepresentativeTails) {
-  const std::array<std::uint8_t, 10> set{0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+  const std::array<std::uint8_t, 10> set{0x00, 0x7F, 0x80, 0x8F, 0x90,
+                                         0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
   MismatchReport report;
   for (int a = 0; a < 256; ++a)
     for (std::uint8_t b : set)
@@ -299,7 +305,9 @@ TEST(Utf8Validator, LonelyBytes) {
 
 // The second byte that makes each restricted lead byte hopeless, at both edges.
 TEST(Utf8Validator, RestrictedSecondBytes) {
-  struct Edge { std::uint8_t lead, last_bad_low, first_good, last_good, first_bad_high; };
+  struct Edge {
+    std::uint8_t lead, last_bad_low, first_good, last_good, first_bad_high;
+  };
   const Edge edges[] = {
       {0xE0, 0x9F, 0xA0, 0xBF, 0xC0},  // below A0: overlong
       {0xED, 0x7F, 0x80, 0x9F, 0xA0},  // from A0: surrogate
@@ -358,20 +366,29 @@ class TextGenerator {
 
   void append_piece(Bytes& t) {
     switch (pick(0, 9)) {
-      case 0: case 1: case 2: {  // an ASCII run
+      case 0:
+      case 1:
+      case 2: {  // an ASCII run
         const int n = pick(1, 24);
         for (int i = 0; i < n; ++i) t.push_back(static_cast<std::uint8_t>(pick(0x00, 0x7F)));
         break;
       }
-      case 3: append_code_point(t, static_cast<std::uint32_t>(pick(0x80, 0x7FF))); break;
+      case 3:
+        append_code_point(t, static_cast<std::uint32_t>(pick(0x80, 0x7FF)));
+        break;
       case 4: {
         std::uint32_t cp = static_cast<std::uint32_t>(pick(0x800, 0xFFFF));
         if (cp >= 0xD800 && cp <= 0xDFFF) cp -= 0x800;  // keep it valid
         append_code_point(t, cp);
         break;
       }
-      case 5: case 6: append_code_point(t, static_cast<std::uint32_t>(pick(0x10000, 0x10FFFF))); break;
-      case 7: t.push_back(static_cast<std::uint8_t>(pick(0x80, 0xBF))); break;
+      case 5:
+      case 6:
+        append_code_point(t, static_cast<std::uint32_t>(pick(0x10000, 0x10FFFF)));
+        break;
+      case 7:
+        t.push_back(static_cast<std::uint8_t>(pick(0x80, 0xBF)));
+        break;
       default:
         // Rare noise, so that most texts stay valid long enough to be interesting.
         if (pick(0, 9) == 0) t.push_back(static_cast<std::uint8_t>(pick(0x00, 0xFF)));
@@ -393,8 +410,8 @@ void expect_prefixes_fail_exactly_at(const Bytes& t, std::size_t fail_index) {
 }
 
 TEST(Utf8Validator, FailFastIndexAfterAsciiRunsOfEveryLength) {
-  const Bytes bad_tails[] = {{0x80}, {0xC0, 0x80}, {0xE0, 0x80}, {0xED, 0xA0, 0x80},
-                             {0xF4, 0x90}, {0xF5}, {0xC2, 'x'}, {0xF0, 0x90, 0x80, 0x7F}};
+  const Bytes bad_tails[] = {{0x80},       {0xC0, 0x80}, {0xE0, 0x80}, {0xED, 0xA0, 0x80},
+                             {0xF4, 0x90}, {0xF5},       {0xC2, 'x'},  {0xF0, 0x90, 0x80, 0x7F}};
   for (std::size_t run = 0; run <= 40; ++run) {
     for (const Bytes& tail : bad_tails) {
       Bytes t(run, 'a');
@@ -453,7 +470,8 @@ TEST(Utf8Validator, ChunkingAtEverySplitPointOfStressCases) {
 
 TEST(Utf8Validator, ChunkingAtEverySplitPointOfRandomTexts) {
   TextGenerator gen(7);
-  for (int i = 0; i < 300; ++i) expect_chunking_irrelevant(gen.next(static_cast<std::size_t>(1 + i % 12)));
+  for (int i = 0; i < 300; ++i)
+    expect_chunking_irrelevant(gen.next(static_cast<std::size_t>(1 + i % 12)));
 }
 
 TEST(Utf8Validator, FailureIsStickyUntilReset) {

@@ -52,13 +52,22 @@ TEST(CloseCodeTable, EnumValuesMatchTheRfc) {
 }
 
 TEST(CloseCodeTable, EveryEnumeratorHasItsOwnName) {
-  const ws::CloseCode all[] = {
-      ws::CloseCode::none,            ws::CloseCode::normal,          ws::CloseCode::going_away,
-      ws::CloseCode::protocol_error,  ws::CloseCode::unsupported_data, ws::CloseCode::no_status,
-      ws::CloseCode::abnormal,        ws::CloseCode::invalid_payload, ws::CloseCode::policy_violation,
-      ws::CloseCode::message_too_big, ws::CloseCode::mandatory_extension,
-      ws::CloseCode::internal_error,  ws::CloseCode::service_restart, ws::CloseCode::try_again_later,
-      ws::CloseCode::bad_gateway,     ws::CloseCode::tls_handshake};
+  const ws::CloseCode all[] = {ws::CloseCode::none,
+                               ws::CloseCode::normal,
+                               ws::CloseCode::going_away,
+                               ws::CloseCode::protocol_error,
+                               ws::CloseCode::unsupported_data,
+                               ws::CloseCode::no_status,
+                               ws::CloseCode::abnormal,
+                               ws::CloseCode::invalid_payload,
+                               ws::CloseCode::policy_violation,
+                               ws::CloseCode::message_too_big,
+                               ws::CloseCode::mandatory_extension,
+                               ws::CloseCode::internal_error,
+                               ws::CloseCode::service_restart,
+                               ws::CloseCode::try_again_later,
+                               ws::CloseCode::bad_gateway,
+                               ws::CloseCode::tls_handshake};
   std::set<std::string> names;
   for (ws::CloseCode c : all) {
     const std::string name(ws::describe(c));

@@ -14,9 +14,8 @@ using Bytes = std::vector<std::uint8_t>;
 
 constexpr ws::Opcode kOpcodes[] = {ws::Opcode::continuation, ws::Opcode::text, ws::Opcode::binary,
                                    ws::Opcode::close,        ws::Opcode::ping, ws::Opcode::pong};
-constexpr std::uint64_t kLengths[] = {0,     1,         125,           126,
-                                      127,   65535,     65536,         std::uint64_t{1} << 32,
-                                      (std::uint64_t{1} << 63) - 1};
+constexpr std::uint64_t kLengths[] = {
+    0, 1, 125, 126, 127, 65535, 65536, std::uint64_t{1} << 32, (std::uint64_t{1} << 63) - 1};
 constexpr std::array<std::uint8_t, 4> kMask{0x37, 0xFA, 0x21, 0x3D};
 constexpr std::array<std::uint8_t, 4> kNoMask{};
 
@@ -79,11 +78,13 @@ TEST(FrameHeaderCodec, EveryTruncatedPrefixNeedsMore) {
 // RFC 6455 5.7 examples, byte for byte.
 TEST(FrameHeaderCodec, WritesTheRfcExamples) {
   EXPECT_EQ(write(ws::Opcode::text, true, 5, nullptr), (Bytes{0x81, 0x05}));
-  EXPECT_EQ(write(ws::Opcode::text, true, 5, kMask.data()), (Bytes{0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D}));
+  EXPECT_EQ(write(ws::Opcode::text, true, 5, kMask.data()),
+            (Bytes{0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D}));
   EXPECT_EQ(write(ws::Opcode::text, false, 3, nullptr), (Bytes{0x01, 0x03}));
   EXPECT_EQ(write(ws::Opcode::continuation, true, 2, nullptr), (Bytes{0x80, 0x02}));
   EXPECT_EQ(write(ws::Opcode::ping, true, 5, nullptr), (Bytes{0x89, 0x05}));
-  EXPECT_EQ(write(ws::Opcode::pong, true, 5, kMask.data()), (Bytes{0x8A, 0x85, 0x37, 0xFA, 0x21, 0x3D}));
+  EXPECT_EQ(write(ws::Opcode::pong, true, 5, kMask.data()),
+            (Bytes{0x8A, 0x85, 0x37, 0xFA, 0x21, 0x3D}));
   EXPECT_EQ(write(ws::Opcode::binary, true, 256, nullptr), (Bytes{0x82, 0x7E, 0x01, 0x00}));
   EXPECT_EQ(write(ws::Opcode::binary, true, 65536, nullptr),
             (Bytes{0x82, 0x7F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00}));
@@ -152,8 +153,10 @@ constexpr auto kProtocolError = ws::CloseCode::protocol_error;
 TEST(FrameHeaderCheck, AcceptsWellFormedFramesForEachRole) {
   for (ws::Opcode op : kOpcodes) {
     const auto raw = static_cast<std::uint8_t>(op);
-    EXPECT_EQ(ws::check_frame_header(header(raw, true, 125, true), ws::Role::server), kNone) << int(raw);
-    EXPECT_EQ(ws::check_frame_header(header(raw, true, 0, false), ws::Role::client), kNone) << int(raw);
+    EXPECT_EQ(ws::check_frame_header(header(raw, true, 125, true), ws::Role::server), kNone)
+        << int(raw);
+    EXPECT_EQ(ws::check_frame_header(header(raw, true, 0, false), ws::Role::client), kNone)
+        << int(raw);
   }
 }
 
@@ -178,15 +181,18 @@ TEST(FrameHeaderCheck, RejectsReservedOpcodes) {
     const bool defined = op <= 0x2 || (op >= 0x8 && op <= 0xA);
     const auto want = defined ? kNone : kProtocolError;
     EXPECT_EQ(ws::check_frame_header(header(op, true, 0, true), ws::Role::server), want) << int(op);
-    EXPECT_EQ(ws::check_frame_header(header(op, true, 0, false), ws::Role::client), want) << int(op);
+    EXPECT_EQ(ws::check_frame_header(header(op, true, 0, false), ws::Role::client), want)
+        << int(op);
   }
 }
 
 TEST(FrameHeaderCheck, RejectsControlPayloadOver125) {
   for (std::uint8_t op : {kClose, kPing, kPong}) {
     EXPECT_EQ(ws::check_frame_header(header(op, true, 125, true), ws::Role::server), kNone);
-    EXPECT_EQ(ws::check_frame_header(header(op, true, 126, true), ws::Role::server), kProtocolError);
-    EXPECT_EQ(ws::check_frame_header(header(op, true, 65536, false), ws::Role::client), kProtocolError);
+    EXPECT_EQ(ws::check_frame_header(header(op, true, 126, true), ws::Role::server),
+              kProtocolError);
+    EXPECT_EQ(ws::check_frame_header(header(op, true, 65536, false), ws::Role::client),
+              kProtocolError);
   }
   for (std::uint8_t op : {kText, kBinary, kContinuation})  // data frames may be long
     EXPECT_EQ(ws::check_frame_header(header(op, true, 65536, true), ws::Role::server), kNone);
@@ -195,7 +201,8 @@ TEST(FrameHeaderCheck, RejectsControlPayloadOver125) {
 TEST(FrameHeaderCheck, RejectsFragmentedControlFrames) {
   for (std::uint8_t op : {kClose, kPing, kPong}) {
     EXPECT_EQ(ws::check_frame_header(header(op, false, 0, true), ws::Role::server), kProtocolError);
-    EXPECT_EQ(ws::check_frame_header(header(op, false, 0, false), ws::Role::client), kProtocolError);
+    EXPECT_EQ(ws::check_frame_header(header(op, false, 0, false), ws::Role::client),
+              kProtocolError);
   }
   for (std::uint8_t op : {kText, kBinary, kContinuation})  // data frames may be fragmented
     EXPECT_EQ(ws::check_frame_header(header(op, false, 0, true), ws::Role::server), kNone);
@@ -204,7 +211,8 @@ TEST(FrameHeaderCheck, RejectsFragmentedControlFrames) {
 TEST(FrameHeaderCheck, ServerRejectsUnmaskedFrames) {
   for (ws::Opcode op : kOpcodes) {
     const auto raw = static_cast<std::uint8_t>(op);
-    EXPECT_EQ(ws::check_frame_header(header(raw, true, 0, false), ws::Role::server), kProtocolError);
+    EXPECT_EQ(ws::check_frame_header(header(raw, true, 0, false), ws::Role::server),
+              kProtocolError);
   }
 }
 

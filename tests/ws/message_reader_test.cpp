@@ -34,9 +34,9 @@ Bytes concat(std::initializer_list<Bytes> parts) {
 }
 
 Bytes close_payload(std::uint16_t code, std::string_view reason = {}) {
-  Bytes out{static_cast<std::uint8_t>(code >> 8), static_cast<std::uint8_t>(code)};
-  out.insert(out.end(), reason.begin(), reason.end());
-  return out;
+  std::string out{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+  out += reason;  // (built as a string: g++ 12 -O2 misreports vector::insert here)
+  return bytes_of(out);
 }
 
 // Records everything as one line per event, for easy comparison.
@@ -88,11 +88,10 @@ TEST(MessageReader, DeliversEmptyMessages) {
 }
 
 TEST(MessageReader, AssemblesFragmentsWithControlFramesBetween) {
-  const Bytes stream = concat({frame(Opcode::text, bytes_of("frag"), false),
-                               frame(Opcode::ping, bytes_of("p")),
-                               frame(Opcode::continuation, bytes_of("men"), false),
-                               frame(Opcode::continuation, {}, false),
-                               frame(Opcode::continuation, bytes_of("ted"))});
+  const Bytes stream = concat(
+      {frame(Opcode::text, bytes_of("frag"), false), frame(Opcode::ping, bytes_of("p")),
+       frame(Opcode::continuation, bytes_of("men"), false), frame(Opcode::continuation, {}, false),
+       frame(Opcode::continuation, bytes_of("ted"))});
   EXPECT_EQ(read_all(stream), (std::vector<std::string>{"ping:p", "text:fragmented"}));
   expect_same_at_every_split(stream);
 }
@@ -112,7 +111,8 @@ TEST(MessageReader, EveryLengthFormAtEverySplit) {
 TEST(MessageReader, WholeSingleFrameMessagesAreNotCopied) {
   ws::MessageReader reader({});
   RecordingSink sink;
-  Bytes stream = concat({frame(Opcode::binary, Bytes(1000, 7)), frame(Opcode::text, Bytes(50, 'x'))});
+  Bytes stream =
+      concat({frame(Opcode::binary, Bytes(1000, 7)), frame(Opcode::text, Bytes(50, 'x'))});
   reader.feed(stream, sink);
   EXPECT_EQ(reader.stats().messages, 2u);
   EXPECT_EQ(reader.stats().bytes_copied, 0u);
@@ -121,8 +121,8 @@ TEST(MessageReader, WholeSingleFrameMessagesAreNotCopied) {
 TEST(MessageReader, SplitOrFragmentedPayloadIsCopiedExactlyOnce) {
   ws::MessageReader reader({});
   RecordingSink sink;
-  Bytes fragmented = concat({frame(Opcode::binary, Bytes(300, 1), false),
-                             frame(Opcode::continuation, Bytes(200, 2))});
+  Bytes fragmented = concat(
+      {frame(Opcode::binary, Bytes(300, 1), false), frame(Opcode::continuation, Bytes(200, 2))});
   reader.feed(fragmented, sink);
   EXPECT_EQ(reader.stats().bytes_copied, 500u);
   Bytes split = frame(Opcode::binary, Bytes(1000, 3));
@@ -136,16 +136,16 @@ TEST(MessageReader, SplitOrFragmentedPayloadIsCopiedExactlyOnce) {
 TEST(MessageReader, ProtocolErrorsFailWith1002) {
   const std::string fail_1002 = "fail:1002";
   const std::vector<Bytes> bad = {
-      frame(Opcode::text, bytes_of("x"), true, false),       // unmasked client frame (5.1)
-      frame(static_cast<Opcode>(3), {}),                     // reserved data opcode
-      frame(static_cast<Opcode>(0xB), {}),                   // reserved control opcode
-      frame(Opcode::continuation, bytes_of("x")),            // continuation with no start
-      frame(Opcode::ping, Bytes(126, 0)),                    // control frame over 125
-      frame(Opcode::ping, {}, false),                        // fragmented control frame
-      concat({frame(Opcode::text, bytes_of("a"), false),     // new message inside one
+      frame(Opcode::text, bytes_of("x"), true, false),    // unmasked client frame (5.1)
+      frame(static_cast<Opcode>(3), {}),                  // reserved data opcode
+      frame(static_cast<Opcode>(0xB), {}),                // reserved control opcode
+      frame(Opcode::continuation, bytes_of("x")),         // continuation with no start
+      frame(Opcode::ping, Bytes(126, 0)),                 // control frame over 125
+      frame(Opcode::ping, {}, false),                     // fragmented control frame
+      concat({frame(Opcode::text, bytes_of("a"), false),  // new message inside one
               frame(Opcode::text, bytes_of("b"))}),
-      frame(Opcode::close, Bytes{0x03}),                     // 1-byte close payload
-      frame(Opcode::close, close_payload(999)),              // invalid close code
+      frame(Opcode::close, Bytes{0x03}),         // 1-byte close payload
+      frame(Opcode::close, close_payload(999)),  // invalid close code
       frame(Opcode::close, close_payload(1005)),
       frame(Opcode::close, close_payload(2999)),
       frame(Opcode::close, close_payload(5000)),
@@ -188,8 +188,8 @@ TEST(MessageReader, InvalidUtf8FailsFastInANonFinalFragment) {
 }
 
 TEST(MessageReader, TextEndingInsideACodePointFails) {
-  const Bytes stream = concat({frame(Opcode::text, bytes_of("\xE2\x82"), false),
-                               frame(Opcode::continuation, {})});
+  const Bytes stream =
+      concat({frame(Opcode::text, bytes_of("\xE2\x82"), false), frame(Opcode::continuation, {})});
   EXPECT_EQ(read_all(stream), std::vector<std::string>{"fail:1007"});
 }
 
@@ -216,8 +216,8 @@ TEST(MessageReader, OversizedMessageFailsOnItsHeader) {
 TEST(MessageReader, OversizedFragmentedMessageFails) {
   ws::ReaderOptions small;
   small.max_message_size = 100;
-  const Bytes stream = concat({frame(Opcode::binary, Bytes(60, 0), false),
-                               frame(Opcode::continuation, Bytes(41, 0))});
+  const Bytes stream = concat(
+      {frame(Opcode::binary, Bytes(60, 0), false), frame(Opcode::continuation, Bytes(41, 0))});
   EXPECT_EQ(read_all(stream, small), std::vector<std::string>{"fail:1009"});
 }
 
@@ -233,7 +233,8 @@ TEST(MessageReader, CloseFramesAreParsedAndEndTheStream) {
 }
 
 TEST(MessageReader, NothingIsReadAfterAFailure) {
-  const Bytes stream = concat({frame(Opcode::continuation, {}), frame(Opcode::text, bytes_of("x"))});
+  const Bytes stream =
+      concat({frame(Opcode::continuation, {}), frame(Opcode::text, bytes_of("x"))});
   EXPECT_EQ(read_all(stream), std::vector<std::string>{"fail:1002"});
 }
 

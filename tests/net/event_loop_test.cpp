@@ -1,0 +1,257 @@
+// The reactor on real loopback sockets, with a tiny protocol (no WebSocket):
+// echo, graceful close under unread input, shutdown, and running out of
+// file descriptors.
+#include "net/event_loop.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/socket.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Echoes bytes; "close" makes it answer "bye" and close gracefully.
+class EchoHandler : public net::StreamHandler {
+ public:
+  explicit EchoHandler(net::Connection& connection, std::atomic<int>* shutdowns)
+      : connection_(connection), shutdowns_(shutdowns) {}
+  void on_data(std::span<std::uint8_t> bytes) override {
+    const std::string text(bytes.begin(), bytes.end());
+    if (text.starts_with("close")) {
+      connection_.write(
+          std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>("bye"), 3));
+      connection_.close_gracefully(2000ms);
+      return;
+    }
+    connection_.write(bytes);
+  }
+  void on_shutdown() override {
+    if (shutdowns_) ++*shutdowns_;
+    connection_.close_gracefully(1000ms);
+  }
+  void on_disconnect() override {}
+
+ private:
+  net::Connection& connection_;
+  std::atomic<int>* shutdowns_;
+};
+
+struct LoopFixture {
+  std::atomic<int> shutdowns{0};
+  net::UniqueFd listener = net::listen_tcp("127.0.0.1", 0);
+  std::uint16_t port = net::local_port(listener.get());
+  net::EventLoop loop{
+      std::move(listener),
+      [this](net::Connection& c) { return std::make_unique<EchoHandler>(c, &shutdowns); },
+      net::EventLoop::Options{2000ms}};
+  std::thread thread{[this] { loop.run(); }};
+  ~LoopFixture() {
+    loop.request_stop();
+    thread.join();
+  }
+};
+
+net::UniqueFd connect_to(std::uint16_t port) {
+  net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
+  return fd;
+}
+
+void send_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// Reads until `size` bytes arrived, EOF, or the timeout; returns what came.
+std::string read_some(int fd, std::size_t size, std::chrono::milliseconds timeout = 2000ms) {
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < size && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char buffer[65536];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+// True if the peer closed (EOF) within the timeout, after any data.
+bool reaches_eof(int fd, std::chrono::milliseconds timeout = 3000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char buffer[65536];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n == 0) return true;
+    if (n < 0) return false;
+  }
+  return false;
+}
+
+TEST(EventLoop, EchoesOnManyConnections) {
+  LoopFixture fixture;
+  std::vector<net::UniqueFd> clients;
+  for (int i = 0; i < 50; ++i) clients.push_back(connect_to(fixture.port));
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    send_all(clients[i].get(), "hello " + std::to_string(i));
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const std::string expected = "hello " + std::to_string(i);
+    EXPECT_EQ(read_some(clients[i].get(), expected.size()), expected);
+  }
+}
+
+TEST(EventLoop, EchoesMegabytesInBothDirectionsAtOnce) {
+  LoopFixture fixture;
+  net::UniqueFd client = connect_to(fixture.port);
+  const std::string payload(8 << 20, 'z');
+  std::thread writer([&] { send_all(client.get(), payload); });
+  const std::string echoed = read_some(client.get(), payload.size(), 10000ms);
+  writer.join();
+  EXPECT_EQ(echoed.size(), payload.size());
+  EXPECT_EQ(echoed, payload);
+}
+
+// The server closes while the client is still sending: the client must
+// still read the last bytes and then a clean EOF, not a reset.
+TEST(EventLoop, GracefulCloseDeliversLastBytesDespiteUnreadInput) {
+  LoopFixture fixture;
+  net::UniqueFd client = connect_to(fixture.port);
+  send_all(client.get(), "close");
+  const std::string flood(256 * 1024, 'x');
+  for (int i = 0; i < 8; ++i)
+    if (::send(client.get(), flood.data(), flood.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) break;
+  std::string received;
+  const auto deadline = std::chrono::steady_clock::now() + 3000ms;
+  bool clean_eof = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    char buffer[4096];
+    pollfd p{client.get(), POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    const ssize_t n = ::recv(client.get(), buffer, sizeof buffer, 0);
+    if (n > 0) received.append(buffer, static_cast<std::size_t>(n));
+    if (n <= 0) {
+      clean_eof = n == 0;
+      break;
+    }
+  }
+  EXPECT_EQ(received, "bye");
+  EXPECT_TRUE(clean_eof);
+}
+
+TEST(EventLoop, StopAsksEveryConnectionToCloseAndRunReturns) {
+  std::vector<net::UniqueFd> clients;
+  int shutdowns = 0;
+  {
+    LoopFixture fixture;
+    for (int i = 0; i < 10; ++i) clients.push_back(connect_to(fixture.port));
+    send_all(clients[0].get(), "ping");
+    EXPECT_EQ(read_some(clients[0].get(), 4), "ping");  // all ten are accepted by now
+    std::this_thread::sleep_for(50ms);
+    fixture.loop.request_stop();
+    for (auto& client : clients) EXPECT_TRUE(reaches_eof(client.get()));
+    fixture.thread.join();
+    fixture.thread = std::thread([] {});
+    shutdowns = fixture.shutdowns.load();
+  }
+  EXPECT_EQ(shutdowns, 10);
+}
+
+TEST(EventLoop, PeerResetEndsOnlyThatConnection) {
+  LoopFixture fixture;
+  net::UniqueFd doomed = connect_to(fixture.port);
+  net::UniqueFd survivor = connect_to(fixture.port);
+  linger hard{1, 0};  // close() with a zero linger sends a reset
+  ::setsockopt(doomed.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  send_all(doomed.get(), "x");
+  doomed.reset();
+  send_all(survivor.get(), "still here");
+  EXPECT_EQ(read_some(survivor.get(), 10), "still here");
+}
+
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string field;
+  for (int i = 0; i < 13; ++i) stat >> field;
+  long user = 0, system = 0;
+  stat >> user >> system;
+  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// With its descriptors exhausted, the loop sheds new connections (they see
+// EOF) instead of spinning on a listener that stays readable, and serves
+// again as soon as descriptors free up.
+TEST(EventLoop, RunningOutOfFileDescriptorsShedsInsteadOfSpinning) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    rlimit limit{32, 32};
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    net::UniqueFd listener = net::listen_tcp("127.0.0.1", 0);
+    const std::uint16_t port = net::local_port(listener.get());
+    net::EventLoop loop(
+        std::move(listener),
+        [](net::Connection& c) { return std::make_unique<EchoHandler>(c, nullptr); },
+        net::EventLoop::Options{});
+    [[maybe_unused]] ssize_t ignored = ::write(ready[1], &port, sizeof port);
+    loop.run();
+    ::_exit(0);
+  }
+  std::uint16_t port = 0;
+  ASSERT_EQ(::read(ready[0], &port, sizeof port), static_cast<ssize_t>(sizeof port));
+  ::close(ready[0]);
+  ::close(ready[1]);
+
+  std::vector<net::UniqueFd> clients;
+  for (int i = 0; i < 60; ++i) clients.push_back(connect_to(port));
+  std::this_thread::sleep_for(300ms);
+  const double cpu_before = cpu_seconds_of(child);
+  std::this_thread::sleep_for(1000ms);
+  const double cpu_spent = cpu_seconds_of(child) - cpu_before;
+  EXPECT_LT(cpu_spent, 0.5) << "the loop spins while out of descriptors";
+
+  int served = 0, shed = 0;
+  for (auto& client : clients) {
+    send_all(client.get(), "x");
+    const std::string reply = read_some(client.get(), 1, 300ms);
+    reply == "x" ? ++served : ++shed;
+  }
+  EXPECT_GT(served, 0);
+  EXPECT_GT(shed, 0);
+  clients.clear();
+  std::this_thread::sleep_for(200ms);
+  net::UniqueFd fresh = connect_to(port);
+  send_all(fresh.get(), "again");
+  EXPECT_EQ(read_some(fresh.get(), 5), "again");
+
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+}
+
+}  // namespace
