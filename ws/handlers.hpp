@@ -45,6 +45,9 @@ struct Route {
   std::string path;
   UpgradeOptions upgrade;
   Handlers handlers;
+  // Largest message this route accepts, else close 1009 (gorilla's read
+  // limit); 0 means the server's max_message_size.
+  std::uint64_t max_message_size = 0;
 };
 
 }  // namespace ws

@@ -56,6 +56,8 @@ class MessageReader {
   explicit MessageReader(ReaderOptions options) : options_(options) {}
 
   void feed(std::span<std::uint8_t> bytes, MessageSink& sink);
+  // Before the first feed: a route may narrow the server's limit.
+  void set_max_message_size(std::uint64_t size) noexcept { options_.max_message_size = size; }
   bool finished() const noexcept { return phase_ == Phase::finished; }
   const ReaderStats& stats() const noexcept { return stats_; }
 

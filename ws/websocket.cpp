@@ -138,6 +138,7 @@ void WebSocket::handle_request(const HttpRequest& request) {
   append_upgrade_response(response, request, route->upgrade);
   connection_.write(as_bytes(response));
   route_ = route;
+  if (route->max_message_size != 0) reader_.set_max_message_size(route->max_message_size);
   path_ = request.path();
   subprotocol_ = select_subprotocol(request, route->upgrade);
   state_ = State::open;
