@@ -76,7 +76,7 @@ void WebSocket::write_close_frame(std::uint16_t code, std::string_view reason) {
   std::uint8_t payload[max_control_payload];
   payload[0] = static_cast<std::uint8_t>(code >> 8);
   payload[1] = static_cast<std::uint8_t>(code);
-  std::memcpy(payload + 2, reason.data(), reason.size());
+  if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
   write_frame(Opcode::close, {payload, 2 + reason.size()});
 }
 

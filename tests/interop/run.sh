@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Interop: runs clients written elsewhere against the real server.
+#
+#   bash tests/interop/run.sh build/wsserver        (make interop)
+#
+# Starts the server on an ephemeral port (read from its first stdout line,
+# "wsserver: listening on 127.0.0.1:PORT ..."), runs the python3-websockets
+# client (python_client_test.py) and the Node ws client (node_client_test.mjs)
+# against ws://127.0.0.1:PORT/echo, then sends SIGTERM with connections still
+# open (shutdown_watch.py): each must get close code 1001 and the server must
+# exit 0. Exits non-zero if anything failed.
+#
+# Besides the clients' own summaries ("Ran N tests" / "OK" / "FAILED (...)" from
+# unittest, "# pass N" / "# fail N" from node --test), this script's own checks
+# print one line each, "interop-check: PASS|FAIL <what>", which
+# tests/run_all.sh counts as test cases.
+#
+# Every step is bounded in time; the server and any client still running are
+# killed on any exit, including Ctrl-C.
+#
+# Environment:
+#   INTEROP_CLIENT_TIMEOUT  seconds allowed to each client (default 300)
+#   INTEROP_SERVER_ARGS     extra server arguments, e.g. "--threads 4"
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 <server-binary>" >&2
+  exit 2
+fi
+server=$1
+here=$(cd "$(dirname "$0")" && pwd)
+python=/usr/bin/python3 # Debian's: a pyenv python3 on PATH lacks websockets
+client_timeout=${INTEROP_CLIENT_TIMEOUT:-300}
+read -r -a server_args <<<"${INTEROP_SERVER_ARGS:-}"
+
+tmp=$(mktemp -d)
+server_pid=""
+bg_pids=() # clients, watchers and tails still to kill on exit
+failures=0
+results=()
+
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+  local pid
+  for pid in "${bg_pids[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "interop: interrupted" >&2; exit 130' INT
+trap 'echo "interop: terminated" >&2; exit 143' TERM
+
+check() { # check PASS|FAIL <what>
+  echo "interop-check: $1 $2"
+  results+=("$1  $2")
+  [ "$1" = PASS ] || failures=$((failures + 1))
+}
+
+# finish: prints the summary and exits, 0 only if nothing failed. The last
+# line is "interop: all passed" or "interop: FAILED" (tests/run_all.sh reads it).
+finish() {
+  [ "$failures" -eq 0 ] || dump_server_stderr
+  echo
+  echo "==== interop summary ===="
+  printf '  %s\n' "${results[@]}"
+  if [ "$failures" -eq 0 ]; then
+    echo "interop: all passed"
+    exit 0
+  fi
+  echo "interop: FAILED"
+  exit 1
+}
+
+dump_server_stderr() {
+  if [ -s "$tmp/server.err" ]; then
+    echo "---- server stderr (last 80 lines) ----"
+    tail -n 80 "$tmp/server.err"
+    echo "---- end of server stderr ----"
+  fi
+}
+
+# run_client <name> <command...>: runs the command in the background, bounded
+# by the timeout, streaming its output as it comes; the trap can kill it
+# (a foreground child would hold off Ctrl-C until it ended).
+run_client() {
+  local name=$1 log="$tmp/$1.log" rc tail_pid
+  shift
+  echo
+  echo "==== interop: $name ===="
+  : >"$log"
+  timeout -k 5 "$client_timeout" "$@" >"$log" 2>&1 </dev/null &
+  client_pid=$!
+  bg_pids+=("$client_pid")
+  tail -n +1 -f --pid="$client_pid" "$log" &
+  tail_pid=$!
+  bg_pids+=("$tail_pid")
+  wait "$client_pid"
+  rc=$?
+  wait "$tail_pid"
+  if [ "$rc" -eq 0 ]; then
+    results+=("ok    $name")
+  else
+    echo
+    failures=$((failures + 1))
+    results+=("FAIL  $name (exit $rc)")
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      check FAIL "$name: killed after the ${client_timeout} s timeout"
+    elif ! grep -Eq '^(Ran [0-9]+ tests?|# pass [0-9]+)' "$log"; then
+      check FAIL "$name: exited $rc without a test summary"
+    fi
+  fi
+}
+
+# ---- start the server and learn its port ------------------------------------
+if [ ! -x "$server" ]; then
+  echo "interop: no server binary at $server" >&2
+  check FAIL "server binary exists: $server"
+  finish
+fi
+"$server" --host 127.0.0.1 --port 0 "${server_args[@]}" >"$tmp/server.out" 2>"$tmp/server.err" &
+server_pid=$!
+
+port=""
+for _ in $(seq 100); do # up to 10 s
+  line=$(head -n 1 "$tmp/server.out")
+  if [[ $line =~ listening\ on\ [^[:space:]]*:([0-9]+) ]]; then
+    port=${BASH_REMATCH[1]}
+    break
+  fi
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$port" ]; then
+  check FAIL "server starts and prints 'listening on HOST:PORT' within 10 s (first line: '${line:-}')"
+  finish
+fi
+echo "interop: $line"
+check PASS "server starts and prints its port"
+url="ws://127.0.0.1:$port/echo"
+
+# ---- clients -----------------------------------------------------------------
+run_client python-websockets "$python" "$here/python_client_test.py" "$url"
+
+if [ -d "$here/node_modules/ws" ]; then
+  run_client node-ws env WS_URL="$url" node --test --test-reporter=tap "$here/node_client_test.mjs"
+else
+  check FAIL "node-ws: tests/interop/node_modules/ws missing (run: make deps)"
+fi
+
+# ---- SIGTERM with connections open: close 1001 to each, then exit 0 -----------
+echo
+echo "==== interop: shutdown on SIGTERM ===="
+kill -0 "$server_pid" 2>/dev/null || check FAIL "server still running after the clients"
+timeout -k 5 60 "$python" "$here/shutdown_watch.py" "$url" >"$tmp/watch.out" 2>&1 </dev/null &
+watch_pid=$!
+bg_pids+=("$watch_pid")
+for _ in $(seq 100); do # up to 10 s for the watcher to connect
+  grep -q '^ready$' "$tmp/watch.out" && break
+  kill -0 "$watch_pid" 2>/dev/null || break
+  sleep 0.1
+done
+grep -q '^ready$' "$tmp/watch.out" || echo "interop: the watcher never got ready; sending SIGTERM anyway"
+
+kill -TERM "$server_pid" 2>/dev/null
+exited=""
+for _ in $(seq 150); do # up to 15 s to drain and exit
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    exited=yes
+    break
+  fi
+  sleep 0.1
+done
+if [ -n "$exited" ]; then
+  wait "$server_pid"
+  status=$?
+  server_pid=""
+  if [ "$status" -eq 0 ]; then
+    check PASS "server exits 0 on SIGTERM"
+  else
+    check FAIL "server exits 0 on SIGTERM (exit status $status)"
+  fi
+else
+  check FAIL "server exits 0 on SIGTERM (still running after 15 s; killed)"
+fi
+
+wait "$watch_pid"
+watch_rc=$?
+cat "$tmp/watch.out"
+if [ "$watch_rc" -eq 0 ]; then
+  check PASS "SIGTERM sends close 1001 on every open connection"
+else
+  check FAIL "SIGTERM sends close 1001 on every open connection (watcher exit $watch_rc)"
+fi
+
+finish

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The whole suite (make test): three stages, in order, each run even when an
+# earlier one failed, each streamed to the console as it runs:
+#
+#   unit         <build>/unit_tests                            (gtest)
+#   conformance  WSSERVER=<build>/wsserver <build>/conformance_tests   (gtest)
+#   interop      tests/interop/run.sh <build>/wsserver
+#                (python unittest, node --test, and run.sh's own checks)
+#
+#   bash tests/run_all.sh build
+#
+# Then a per-stage summary, and last a line in exactly this form:
+#
+#   tests: N passed, M failed
+#
+# N and M count individual test cases over all stages, read from each tool's
+# own summary: gtest's "[  PASSED  ] N tests." / "[  FAILED  ] N tests, listed
+# below:", unittest's "Ran N tests" / "FAILED (failures=a, errors=b)", node's
+# "# pass N" / "# fail N" / "# cancelled N", and run.sh's "interop-check:
+# PASS|FAIL" lines. Skipped tests count in neither. A stage that crashes
+# before its summary counts the cases it had finished plus one failure; a
+# stage that exits non-zero without reporting any failing case (a sanitizer's
+# report at exit, a missing binary) counts one failure. Exits non-zero if
+# anything failed.
+#
+# Environment: TESTS_STAGE_TIMEOUT, seconds per stage (default 900).
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 <build-dir>" >&2
+  exit 2
+fi
+build=${1%/}
+root=$(cd "$(dirname "$0")/.." && pwd)
+stage_timeout=${TESTS_STAGE_TIMEOUT:-900}
+
+tmp=$(mktemp -d)
+bg_pids=()
+cleanup() {
+  local pid
+  for pid in "${bg_pids[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "run_all: interrupted" >&2; exit 130' INT
+trap 'echo "run_all: terminated" >&2; exit 143' TERM
+
+total_passed=0
+total_failed=0
+summary=()
+any_failed=0
+
+# count_cases <kind> <log>: prints "passed failed skipped complete", where
+# complete is 1 when the tool's final summary was found.
+count_cases() {
+  awk -v kind="$1" '
+    function num(s) { gsub(/[^0-9]/, "", s); return s + 0 }
+    kind == "gtest" && /^\[  PASSED  \] [0-9]+ tests?\./         { sp = num($4); done = 1 }
+    kind == "gtest" && /^\[  FAILED  \] [0-9]+ tests?, listed/    { sf = num($4) }
+    kind == "gtest" && /^\[  SKIPPED \] [0-9]+ tests?[.,]/        { ss = num($4) }
+    # Per-case lines, used only when the run died before its summary.
+    kind == "gtest" && /^\[       OK \] /                          { ok++ }
+    kind == "gtest" && /^\[  FAILED  \] .* \([0-9]+ ms\)$/         { bad++ }
+    kind == "gtest" && /^\[  SKIPPED \] .* \([0-9]+ ms\)$/         { skip++ }
+
+    # python unittest: "Ran N tests", then "OK (skipped=1)" or
+    # "FAILED (failures=1, errors=2, skipped=1, unexpected successes=1)".
+    kind == "interop" && /^Ran [0-9]+ tests? in / { ran = $2 + 0; py = 1 }
+    kind == "interop" && py && /^(OK|FAILED)( \(.*\))?$/ {
+      pf = 0; ps = 0
+      n = split($0, kv, /[(),] ?/)
+      for (i = 1; i <= n; i++) {
+        split(kv[i], p, "=")
+        if (p[1] ~ /^(failures|errors|unexpected successes)$/) pf += p[2]
+        if (p[1] == "skipped") ps += p[2]
+      }
+      ip += ran - pf - ps; if_ += pf; is += ps; py = 0
+    }
+    # node --test (TAP): top-level "# pass N", "# fail N", "# cancelled N".
+    kind == "interop" && /^# pass [0-9]+$/      { ip += $3 }
+    kind == "interop" && /^# fail [0-9]+$/      { if_ += $3 }
+    kind == "interop" && /^# cancelled [0-9]+$/ { if_ += $3 }
+    kind == "interop" && /^# skipped [0-9]+$/   { is += $3 }
+    # tests/interop/run.sh: its own checks.
+    kind == "interop" && /^interop-check: PASS / { ip++ }
+    kind == "interop" && /^interop-check: FAIL / { if_++ }
+    kind == "interop" && /^interop: (all passed|FAILED)$/ { done = 1 }
+
+    END {
+      if (kind == "gtest") {
+        if (done) print sp + 0, sf + 0, ss + 0, 1
+        else      print ok + 0, bad + 0, skip + 0, 0
+      } else {
+        print ip + 0, if_ + 0, is + 0, done + 0
+      }
+    }' "$2"
+}
+
+# run_stage <name> <kind> <needed-file> <command...>: runs the command in the
+# background (so Ctrl-C reaches the trap at once), bounded in time, its output
+# streamed and logged; then counts its cases.
+run_stage() {
+  local name=$1 kind=$2 needed=$3 log="$tmp/$1.log"
+  local rc pid tail_pid passed failed skipped complete note=""
+  shift 3
+  echo
+  echo "======== $name: $* ========"
+  if [ ! -f "$needed" ]; then
+    echo "run_all: $needed is missing (build it first: make all)"
+    rc=127
+    passed=0 failed=0 skipped=0 complete=1
+  else
+    : >"$log"
+    timeout -k 10 "$stage_timeout" "$@" >"$log" 2>&1 </dev/null &
+    pid=$!
+    bg_pids+=("$pid")
+    tail -n +1 -f --pid="$pid" "$log" &
+    tail_pid=$!
+    bg_pids+=("$tail_pid")
+    wait "$pid"
+    rc=$?
+    wait "$tail_pid"
+    read -r passed failed skipped complete < <(count_cases "$kind" "$log")
+  fi
+
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    note="killed after the ${stage_timeout} s timeout; +1 failure"
+    failed=$((failed + 1))
+  elif [ "$rc" -eq 127 ]; then
+    note="not run; +1 failure"
+    failed=$((failed + 1))
+  elif [ "$complete" -eq 0 ]; then
+    note="ended (exit $rc) before its summary; +1 failure"
+    failed=$((failed + 1))
+  elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    note="exit $rc without a failing case; +1 failure"
+    failed=1
+  fi
+
+  local verdict=ok
+  if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
+    verdict=FAILED
+    any_failed=1
+  fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  local line
+  printf -v line '%-12s %-7s %4d passed, %d failed' "$name" "$verdict" "$passed" "$failed"
+  [ "$skipped" -eq 0 ] || line+=", $skipped skipped"
+  [ -z "$note" ] || line+="  ($note)"
+  summary+=("$line")
+}
+
+cd "$root" || exit 2
+run_stage unit gtest "$build/unit_tests" "$build/unit_tests"
+export WSSERVER="$build/wsserver"
+run_stage conformance gtest "$build/conformance_tests" "$build/conformance_tests"
+run_stage interop interop tests/interop/run.sh bash tests/interop/run.sh "$build/wsserver"
+
+echo
+echo "======== summary ========"
+printf '  %s\n' "${summary[@]}"
+echo "tests: $total_passed passed, $total_failed failed"
+[ "$any_failed" -eq 0 ] && [ "$total_failed" -eq 0 ]
