@@ -183,8 +183,8 @@ void TimerWheel::collect_due(std::size_t slot, std::uint64_t up_to_tick) noexcep
 // order, which within one tick is arming order: all timers of one tick come
 // from one slot, whose order collect_due() preserved. Sorting an array of
 // (tick, timer) instead of the linked list itself matters: a list merge sort
-// takes a cache miss per node per pass, 2 s for 300k timers in our test; the
-// array sort takes a few ms, and relinking costs one miss per node.
+// takes a cache miss per node per pass (measured: 3 s for 290k timers, where
+// this whole long-pause advance takes 0.35 s); relinking costs one miss per node.
 void TimerWheel::sort_batch(std::vector<std::pair<std::uint64_t, Timer*>>& scratch) noexcept {
   for (TimerLink* link = batch_.next; link != &batch_; link = link->next) {
     scratch.emplace_back(timer_of(link).expiry_tick_,

@@ -22,7 +22,9 @@
 //   tick in the order they were (last) armed. A callback may arm, re-arm,
 //   cancel or destroy any Timer, its own included; a timer cancelled before
 //   its turn does not fire. A timer armed from a callback with delay > 0 never
-//   fires in the same advance() call.
+//   fires in the same advance() call. The wheel never touches a Timer after
+//   calling it, so a timeout may destroy the connection that embeds it (the
+//   callback must then not use its own captures after the destruction).
 // - Callbacks must not throw (errors are returned, not thrown, on the hot
 //   path): one that does terminates the process, because a half-fired batch
 //   cannot be recovered. Callbacks must not call advance().
