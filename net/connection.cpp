@@ -105,6 +105,7 @@ void Connection::after_output_drained() {
     // can destroy what we just sent before the peer reads it.
     ::shutdown(fd_.get(), SHUT_WR);
     state_ = State::lingering;
+    ++loop_.lingering_count_;
     loop_.timers().arm(linger_timer_, linger_);
   }
 }
@@ -117,6 +118,7 @@ void Connection::mark_dirty() {
 
 void Connection::finish() noexcept {
   if (state_ == State::closed) return;
+  if (state_ == State::lingering) --loop_.lingering_count_;
   state_ = State::closed;
   loop_.timers().cancel(linger_timer_);
   loop_.schedule_reap(*this);

@@ -66,13 +66,18 @@ void EventLoop::request_stop() noexcept {
 }
 
 void EventLoop::run() {
-  while (!(shutting_down_ && connection_count_ == 0)) {
+  // Stopping, connections whose last bytes are out and which only wait for
+  // the peer's FIN (lingering) do not hold the loop up.
+  while (!(shutting_down_ && connection_count_ == lingering_count_)) {
     wait_and_dispatch();
     resume_pending_reads();
     timers_.advance(core::Clock::now());
     flush_dirty();
     reap_closed();
   }
+  for (auto& connection : connections_)
+    if (connection) connection->abort();
+  reap_closed();
 }
 
 void EventLoop::wait_and_dispatch() {
@@ -190,7 +195,7 @@ void EventLoop::reap_closed() {
     --connection_count_;
   }  // each Connection is destroyed here, closing its fd
   closed_.clear();
-  if (shutting_down_ && connection_count_ == 0) timers_.cancel(shutdown_timer_);
+  if (shutting_down_ && connection_count_ == lingering_count_) timers_.cancel(shutdown_timer_);
 }
 
 std::span<std::uint8_t> EventLoop::receive_buffer() noexcept {

@@ -84,6 +84,7 @@ class EventLoop {
   std::unique_ptr<std::uint8_t[]> receive_buffer_;
   std::vector<std::unique_ptr<Connection>> connections_;  // indexed by fd
   std::size_t connection_count_ = 0;
+  std::size_t lingering_count_ = 0;  // of which: only waiting for the peer's FIN
   std::vector<Connection*> dirty_;
   std::vector<int> pending_reads_;  // fds, not pointers: a reaped fd simply reads EAGAIN
   std::vector<Connection*> closed_;

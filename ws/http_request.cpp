@@ -118,16 +118,17 @@ bool parse_header_line(std::string_view line, HttpHeader& out) noexcept {
 // empty line is refused rather than skipped (RFC 9112 2.2 SHOULD skip one):
 // the handshake is the first thing on a fresh connection, so there is no
 // earlier message whose stray CRLF it could be.
-bool parse_head(std::string_view head, HttpRequest& out) noexcept {
+// Returns 0 on success, else the parse_http_request error (-1 or -2).
+int parse_head(std::string_view head, HttpRequest& out) noexcept {
   std::string_view line;
-  if (!next_line(head, line) || !parse_request_line(line, out)) return false;
+  if (!next_line(head, line) || !parse_request_line(line, out)) return -1;
   while (next_line(head, line)) {
-    if (line.empty()) return head.empty();
-    if (out.header_count == max_request_headers) return false;
-    if (!parse_header_line(line, out.headers[out.header_count])) return false;
+    if (line.empty()) return head.empty() ? 0 : -1;
+    if (out.header_count == max_request_headers) return -2;
+    if (!parse_header_line(line, out.headers[out.header_count])) return -1;
     ++out.header_count;
   }
-  return false;  // a line ended in a bare LF
+  return -1;  // a line ended in a bare LF
 }
 
 }  // namespace
@@ -158,7 +159,7 @@ int parse_http_request(std::string_view buffer, HttpRequest& out, std::size_t& s
   out.method = out.target = {};
   out.version_minor = -1;
   out.header_count = 0;
-  if (!parse_head(buffer.substr(0, end), out)) return -1;
+  if (const int error = parse_head(buffer.substr(0, end), out); error != 0) return error;
   return static_cast<int>(end);
 }
 

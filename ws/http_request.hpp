@@ -43,8 +43,8 @@ bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 // Returns: > 0  the head's length including the final CRLF CRLF (complete);
 //          0    need more bytes (the end of the head has not arrived);
 //         -1    malformed (bad request line, bad header syntax, obs-fold,
-//               bare CR or LF, more than max_request_headers, or a head too
-//               long for an int).
+//               bare CR or LF, or a head too long for an int);
+//         -2    more than max_request_headers header fields (HTTP 431).
 // Malformation is reported once the end of the head is present: the end is
 // found first, then the head is parsed in one pass. The caller bounds the
 // head size (431) so a client that never ends its head cannot stall us.

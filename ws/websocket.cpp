@@ -20,6 +20,15 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) noexcept {
 
 constexpr std::size_t max_close_reason = max_control_payload - 2;
 
+// The size of the request head so far: its length once parsed, else up to
+// its end if present (a malformed head), else everything received. Tells a
+// head that is too large (431) from one that is merely bad (400).
+std::size_t head_size(std::string_view received, int parsed) noexcept {
+  if (parsed > 0) return static_cast<std::size_t>(parsed);
+  const std::size_t end = received.find("\r\n\r\n");
+  return end == std::string_view::npos ? received.size() : end + 4;
+}
+
 }  // namespace
 
 std::unique_ptr<net::StreamHandler> WebSocket::accept(net::Connection& connection,
@@ -112,10 +121,10 @@ std::size_t WebSocket::read_request(std::span<const std::uint8_t> bytes) {
 
   HttpRequest request;
   const int parsed = parse_http_request(head, request, request_scanned_);
-  if (parsed < 0) {
-    reject(400, "malformed HTTP request");
-  } else if (parsed > static_cast<int>(limit) || (parsed == 0 && head.size() > limit)) {
+  if (parsed == -2 || head_size(head, parsed) > limit) {
     reject(431, "request head larger than the server accepts");
+  } else if (parsed < 0) {
+    reject(400, "malformed HTTP request");
   } else if (parsed == 0) {
     if (held == 0) request_head_.append(bytes);
   } else {

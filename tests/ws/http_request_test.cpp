@@ -274,7 +274,7 @@ TEST(HttpRequest, ExactlyMaxHeadersParse) {
 }
 
 TEST(HttpRequest, OneHeaderTooManyIsRejected) {
-  EXPECT_EQ(parse_once(make_request_with_headers(ws::max_request_headers + 1)), -1);
+  EXPECT_EQ(parse_once(make_request_with_headers(ws::max_request_headers + 1)), -2);
 }
 
 TEST(HttpRequest, IncompleteHeadNeedsMore) {
