@@ -128,5 +128,13 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   server.stop();
   server.wait();
+  const ws::ServerCounters counters = server.counters();
+  std::printf(
+      "wsserver: stopped; connections %llu, messages %llu, bytes received %llu, "
+      "payload bytes copied %llu\n",
+      static_cast<unsigned long long>(counters.connections),
+      static_cast<unsigned long long>(counters.messages),
+      static_cast<unsigned long long>(counters.bytes_received),
+      static_cast<unsigned long long>(counters.bytes_copied));
   return 0;
 }

@@ -24,9 +24,12 @@ void Server::start() {
   for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
     net::UniqueFd listener = net::listen_tcp(options.host, port_);
     port_ = net::local_port(listener.get());  // port 0: the others join the first's
+    auto& context = contexts_.emplace_back(std::make_unique<LoopContext>(LoopContext{config_, {}}));
     loops_.push_back(std::make_unique<net::EventLoop>(
         std::move(listener),
-        [this](net::Connection& connection) { return WebSocket::accept(connection, config_); },
+        [&context = *context](net::Connection& connection) {
+          return WebSocket::accept(connection, context);
+        },
         net::EventLoop::Options{options.shutdown_timeout}));
   }
   for (auto& loop : loops_) {
@@ -39,6 +42,12 @@ void Server::start() {
       }
     });
   }
+}
+
+ServerCounters Server::counters() const noexcept {
+  ServerCounters total;
+  for (const auto& context : contexts_) total += context->counters;
+  return total;
 }
 
 void Server::stop() noexcept {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "ws/loop_context.hpp"
 #include "ws/server_options.hpp"
 
 namespace ws {
@@ -32,11 +33,14 @@ class Server {
   void wait();
 
   std::uint16_t port() const noexcept { return port_; }
+  // The loops' counters added up; call after wait() (the loops own them).
+  ServerCounters counters() const noexcept;
   const ServerConfig& config() const noexcept { return config_; }
 
  private:
   ServerConfig config_;
   std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<LoopContext>> contexts_;  // one per loop, same index
   std::vector<std::unique_ptr<net::EventLoop>> loops_;
   std::vector<std::thread> threads_;
 };

@@ -32,14 +32,15 @@ std::size_t head_size(std::string_view received, int parsed) noexcept {
 }  // namespace
 
 std::unique_ptr<net::StreamHandler> WebSocket::accept(net::Connection& connection,
-                                                      const ServerConfig& config) {
-  return std::make_unique<WebSocket>(connection, config);
+                                                      LoopContext& context) {
+  return std::make_unique<WebSocket>(connection, context);
 }
 
-WebSocket::WebSocket(net::Connection& connection, const ServerConfig& config)
+WebSocket::WebSocket(net::Connection& connection, LoopContext& context)
     : connection_(connection),
-      config_(config),
-      reader_(ReaderOptions{Role::server, config.options.max_message_size, 0}),
+      context_(context),
+      config_(context.config),
+      reader_(ReaderOptions{Role::server, config_.options.max_message_size, 0}),
       close_timer_([this] { connection_.abort(); }) {}
 
 WebSocket::~WebSocket() = default;
@@ -107,6 +108,13 @@ void WebSocket::on_shutdown() {
 void WebSocket::on_disconnect() {
   finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
   connection_.loop().timers().cancel(close_timer_);
+  if (!route_) return;
+  ServerCounters& counters = context_.counters;
+  const ReaderStats& stats = reader_.stats();
+  counters.connections += 1;
+  counters.messages += stats.messages;
+  counters.bytes_received += stats.bytes_received;
+  counters.bytes_copied += stats.bytes_copied;
 }
 
 // ---- the opening handshake (4.2) -------------------------------------------

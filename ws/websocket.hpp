@@ -22,8 +22,8 @@
 #include "core/timer_wheel.hpp"
 #include "net/connection.hpp"
 #include "net/stream_handler.hpp"
+#include "ws/loop_context.hpp"
 #include "ws/message_reader.hpp"
-#include "ws/server_options.hpp"
 
 namespace ws {
 
@@ -38,7 +38,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
  public:
   // The reactor's factory: a handler for a freshly accepted connection.
   static std::unique_ptr<net::StreamHandler> accept(net::Connection& connection,
-                                                    const ServerConfig& config);
+                                                    LoopContext& context);
 
   SendResult send(std::span<const std::uint8_t> payload, Opcode opcode);
   SendResult send_text(std::string_view text);
@@ -55,7 +55,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   std::size_t buffered_bytes() const noexcept { return connection_.buffered_bytes(); }
   const ReaderStats& stats() const noexcept { return reader_.stats(); }
 
-  WebSocket(net::Connection& connection, const ServerConfig& config);  // use accept()
+  WebSocket(net::Connection& connection, LoopContext& context);  // use accept()
   ~WebSocket() override;
 
  private:
@@ -80,6 +80,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   void finish(std::uint16_t code, std::string_view reason);
 
   net::Connection& connection_;
+  LoopContext& context_;
   const ServerConfig& config_;
   const Route* route_ = nullptr;
   State state_ = State::awaiting_request;
