@@ -54,7 +54,7 @@ EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options opt
   watch(epoll_.get(), wakeup_.get(), EPOLLIN);
   // Level-triggered on purpose: if accepting stops early (out of memory),
   // the listener is reported again instead of being forgotten.
-  watch(epoll_.get(), listener_.get(), EPOLLIN);
+  if (listener_) watch(epoll_.get(), listener_.get(), EPOLLIN);
 }
 
 EventLoop::~EventLoop() = default;
@@ -92,7 +92,7 @@ void EventLoop::wait_and_dispatch() {
 
 void EventLoop::dispatch(const epoll_event& event) {
   const int fd = event.data.fd;
-  if (fd == listener_.get()) return accept_all();
+  if (listener_ && fd == listener_.get()) return accept_all();
   if (fd == wakeup_.get()) {
     std::uint64_t count;
     [[maybe_unused]] ssize_t ignored = ::read(wakeup_.get(), &count, sizeof count);
@@ -143,21 +143,25 @@ void EventLoop::pause_accepting() {
   timers_.arm(resume_accepting_timer_, accept_pause);
 }
 
-void EventLoop::adopt(UniqueFd fd) {
+void EventLoop::adopt(UniqueFd fd) { add_connection(std::move(fd), make_handler_); }
+
+Connection& EventLoop::add_connection(UniqueFd fd, const HandlerFactory& make_handler) {
   const int raw = fd.get();
   configure_accepted_socket(raw);
   if (static_cast<std::size_t>(raw) >= connections_.size()) connections_.resize(raw + 1024);
   auto connection = std::make_unique<Connection>(*this, std::move(fd));
-  connection->set_handler(make_handler_(*connection));
+  connection->set_handler(make_handler(*connection));
   watch(epoll_.get(), raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+  Connection& added = *connection;
   connections_[raw] = std::move(connection);
   ++connection_count_;
+  return added;
 }
 
 void EventLoop::begin_shutdown() {
   shutting_down_ = true;
   timers_.cancel(resume_accepting_timer_);
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  if (listener_) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
   listener_.reset();
   for (auto& connection : connections_)
     if (connection && connection->open()) connection->handler_->on_shutdown();

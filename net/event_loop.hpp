@@ -42,6 +42,7 @@ class EventLoop {
     std::chrono::milliseconds shutdown_timeout{5000};
   };
 
+  // `listener` may be empty: a client's loop only has outbound connections.
   EventLoop(UniqueFd listener, HandlerFactory make_handler, Options options);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
@@ -51,6 +52,11 @@ class EventLoop {
   void run();
   // Any thread: stop accepting, ask every handler to close, finish run().
   void request_stop() noexcept;
+
+  // Loop thread: serves a socket this loop did not accept, such as an
+  // outbound one still connecting (net::connect_tcp): queued output leaves
+  // once the connection is established; a failed connect ends it.
+  Connection& add_connection(UniqueFd fd, const HandlerFactory& make_handler);
 
   core::TimerWheel& timers() noexcept { return timers_; }
   std::size_t connection_count() const noexcept { return connection_count_; }

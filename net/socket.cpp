@@ -24,26 +24,45 @@ void set_flag(int fd, int level, int option, const char* name) {
   if (::setsockopt(fd, level, option, &one, sizeof one) != 0) fail(name);
 }
 
-}  // namespace
+using AddressList = std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>;
 
-UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog) {
+AddressList resolve(const std::string& host, std::uint16_t port, int flags) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  hints.ai_flags = flags | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
     throw std::runtime_error("cannot resolve " + host + ": " + ::gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owned(found, &::freeaddrinfo);
+  return AddressList(found, &::freeaddrinfo);
+}
 
-  const std::string where = host + ":" + service;
-  UniqueFd fd(::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+UniqueFd stream_socket(const addrinfo& address, const std::string& where) {
+  UniqueFd fd(::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) fail("socket() for " + where);
+  return fd;
+}
+
+}  // namespace
+
+UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog) {
+  const AddressList found = resolve(host, port, AI_PASSIVE);
+  const std::string where = host + ":" + std::to_string(port);
+  UniqueFd fd = stream_socket(*found, where);
   set_flag(fd.get(), SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR");
   set_flag(fd.get(), SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT");
   if (::bind(fd.get(), found->ai_addr, found->ai_addrlen) != 0) fail("bind " + where);
   if (::listen(fd.get(), backlog) != 0) fail("listen " + where);
+  return fd;
+}
+
+UniqueFd connect_tcp(const std::string& host, std::uint16_t port) {
+  const AddressList found = resolve(host, port, 0);
+  const std::string where = host + ":" + std::to_string(port);
+  UniqueFd fd = stream_socket(*found, where);
+  if (::connect(fd.get(), found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS)
+    fail("connect " + where);
   return fd;
 }
 

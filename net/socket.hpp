@@ -15,6 +15,10 @@ namespace net {
 // the kernel spreads new connections over them. Port 0 picks a free port.
 UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog = 4096);
 
+// A non-blocking TCP socket connecting to host:port (the connect may still
+// be in progress on return). Throws std::system_error if it cannot start.
+UniqueFd connect_tcp(const std::string& host, std::uint16_t port);
+
 // The port a bound socket actually has (useful after binding port 0).
 std::uint16_t local_port(int fd);
 

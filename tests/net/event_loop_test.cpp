@@ -193,6 +193,39 @@ TEST(EventLoop, PeerResetEndsOnlyThatConnection) {
   EXPECT_EQ(read_some(survivor.get(), 10), "still here");
 }
 
+// A client's loop: no listener, one outbound connection still connecting
+// when its first bytes are queued.
+TEST(EventLoop, OutboundConnectionSendsOnceConnectedAndReceives) {
+  net::UniqueFd server = net::listen_tcp("127.0.0.1", 0);
+  const std::uint16_t port = net::local_port(server.get());
+  std::atomic<bool> got_reply{false};
+  struct Client : net::StreamHandler {
+    net::Connection& connection;
+    std::atomic<bool>& got_reply;
+    Client(net::Connection& c, std::atomic<bool>& flag) : connection(c), got_reply(flag) {
+      connection.write(
+          std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>("hello"), 5));
+    }
+    void on_data(std::span<std::uint8_t> bytes) override {
+      if (std::string(bytes.begin(), bytes.end()) == "world") got_reply = true;
+      connection.loop().request_stop();
+    }
+    void on_shutdown() override { connection.close_gracefully(100ms); }
+    void on_disconnect() override {}
+  };
+  net::EventLoop loop(net::UniqueFd{}, nullptr, net::EventLoop::Options{1000ms});
+  loop.add_connection(net::connect_tcp("127.0.0.1", port),
+                      [&](net::Connection& c) { return std::make_unique<Client>(c, got_reply); });
+  std::thread thread([&] { loop.run(); });
+  pollfd p{server.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);
+  net::UniqueFd accepted(::accept(server.get(), nullptr, nullptr));
+  EXPECT_EQ(read_some(accepted.get(), 5), "hello");
+  send_all(accepted.get(), "world");
+  thread.join();
+  EXPECT_TRUE(got_reply);
+}
+
 double cpu_seconds_of(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string field;
