@@ -43,11 +43,12 @@ LIB         := $(BUILD)/libwsserver.a
 SERVER      := $(BUILD)/wsserver
 UNIT_TESTS  := $(BUILD)/unit_tests
 CONFORMANCE := $(BUILD)/conformance_tests
+WSLOAD      := $(BUILD)/wsload
 
 .PHONY: all run test deps clean unit conformance interop
 .DEFAULT_GOAL := all
 
-all: $(SERVER) $(UNIT_TESTS) $(CONFORMANCE)
+all: $(SERVER) $(UNIT_TESTS) $(CONFORMANCE) $(WSLOAD)
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -58,6 +59,10 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	ar rcs $@ $^
 
 $(SERVER): $(call obj,tools/wsserver.cpp) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The load generator: tools/wsload.cpp (main) and its tools/wsload_*.cpp parts.
+$(WSLOAD): $(call obj,$(wildcard tools/wsload*.cpp)) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(LIB)
@@ -82,7 +87,7 @@ test: deps
 unit: $(UNIT_TESTS)
 	$(UNIT_TESTS)
 
-conformance: $(SERVER) $(CONFORMANCE)
+conformance: $(SERVER) $(CONFORMANCE) $(WSLOAD)
 	WSSERVER=$(SERVER) $(CONFORMANCE)
 
 interop: $(SERVER)

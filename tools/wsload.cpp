@@ -1,0 +1,177 @@
+// wsload: the project's load generator. Opens --connections WebSocket (or raw
+// TCP) connections to an echo server on --threads event loops, paces the
+// ramp-up, loads the server in a closed loop (--pipeline messages in flight
+// per connection) or an open loop (--rate), checks every echo, and reports
+// throughput and round-trip latency percentiles. See tools/wsload_worker.hpp
+// for the modes and tools/wsload_payload.hpp for how echoes are checked.
+//
+// The main thread only coordinates: it waits for the ramp-up, opens the
+// measurement window (after --warmup), prints progress on a terminal, and
+// stops the loops when the window closes (each connection then closes with
+// 1000 and waits briefly for the server's close). SIGINT/SIGTERM end the
+// window early; the report then covers the time actually measured.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "tools/wsload_options.hpp"
+#include "tools/wsload_report.hpp"
+#include "tools/wsload_stats.hpp"
+#include "tools/wsload_worker.hpp"
+
+namespace {
+
+using wsload::Nanos;
+using wsload::now_ns;
+
+constexpr Nanos second = 1'000'000'000;
+
+// --connections 10000 needs 10000 descriptors: take the hard limit.
+void raise_fd_limit(const wsload::LoadOptions& o) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const rlim_t needed = o.connections + 64 + 4 * o.threads;
+  if (limit.rlim_cur < needed)
+    std::fprintf(stderr,
+                 "wsload: RLIMIT_NOFILE is %llu (hard limit), %llu needed: expect failed connects\n",
+                 static_cast<unsigned long long>(limit.rlim_cur),
+                 static_cast<unsigned long long>(needed));
+}
+
+class Run {
+ public:
+  explicit Run(wsload::LoadOptions& options)
+      : o_(options), progress_(!options.json && ::isatty(STDOUT_FILENO)) {
+    for (unsigned i = 0; i < o_.threads; ++i)
+      workers_.push_back(std::make_unique<wsload::Worker>(o_, control_, i));
+  }
+
+  // Returns the process exit status.
+  int execute() {
+    for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
+    const Nanos ramp_deadline =
+        now_ns() + static_cast<Nanos>(o_.connections / o_.connect_rate * 1e9) + 10 * second;
+    while (!interrupted_ && settled() < o_.connections && now_ns() < ramp_deadline)
+      wait_until(std::min(now_ns() + 10'000'000, ramp_deadline));
+
+    const Nanos start = now_ns();
+    control_.load_start.store(start, std::memory_order_relaxed);
+    const Nanos window_start = start + static_cast<Nanos>(o_.warmup_s * 1e9);
+    const Nanos window_end = window_start + static_cast<Nanos>(o_.duration_s * 1e9);
+    control_.window_start.store(window_start, std::memory_order_relaxed);
+    control_.window_end.store(window_end, std::memory_order_relaxed);
+    control_.phase.store(1, std::memory_order_release);
+    if (o_.idle)
+      std::fprintf(stderr, "wsload: %u of %u connections open, idle for %.1f s\n", open_count(),
+                   o_.connections, o_.duration_s);
+
+    while (!interrupted_ && now_ns() < window_end) wait_until(window_end);
+    if (interrupted_) {
+      // The report covers what was measured.
+      const Nanos now = now_ns();
+      o_.duration_s = now > window_start ? static_cast<double>(now - window_start) / 1e9 : 0.001;
+      control_.window_end.store(now, std::memory_order_relaxed);
+    }
+    for (auto& w : workers_) w->stop();
+    for (auto& t : threads_) t.join();
+
+    wsload::WorkerStats totals;
+    for (auto& w : workers_) totals.merge(w->stats());
+    if (o_.json) {
+      wsload::print_json(stdout, o_, totals);
+    } else {
+      wsload::print_text(stdout, o_, totals);
+    }
+    std::fflush(stdout);
+    return wsload::report_failures(stderr, o_, totals) ? 1 : 0;
+  }
+
+ private:
+  std::uint32_t settled() {
+    std::uint32_t n = 0;
+    for (auto& w : workers_) n += w->live().settled.load(std::memory_order_relaxed);
+    return n;
+  }
+  std::uint32_t open_count() {
+    std::uint32_t n = 0;
+    for (auto& w : workers_) n += w->live().open.load(std::memory_order_relaxed);
+    return n;
+  }
+
+  // Sleeps until `deadline` or the next progress line, whichever is first;
+  // a SIGINT/SIGTERM sets interrupted_.
+  void wait_until(Nanos deadline) {
+    const Nanos now = now_ns();
+    if (progress_ && now >= next_progress_) print_progress(now);
+    const Nanos until = progress_ ? std::min(deadline, next_progress_) : deadline;
+    if (until <= now) return;
+    const Nanos wait = std::min<Nanos>(until - now, second);
+    const timespec timeout{static_cast<time_t>(wait / second), static_cast<long>(wait % second)};
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (::sigtimedwait(&set, nullptr, &timeout) > 0) interrupted_ = true;
+  }
+
+  void print_progress(Nanos now) {
+    std::uint64_t echoes = 0, problems = 0;
+    for (auto& w : workers_) {
+      echoes += w->live().echoes.load(std::memory_order_relaxed);
+      problems += w->live().problems.load(std::memory_order_relaxed);
+    }
+    if (last_progress_ != 0) {
+      const double rate = static_cast<double>(echoes - last_echoes_) * 1e9 /
+                          static_cast<double>(now - last_progress_);
+      std::printf("wsload: %6.1f s  %10.0f msg/s  %u/%u open  %llu problems\n",
+                  static_cast<double>(now - first_progress_) / 1e9, rate, open_count(),
+                  o_.connections, static_cast<unsigned long long>(problems));
+      std::fflush(stdout);
+    } else {
+      first_progress_ = now;
+    }
+    last_progress_ = now;
+    last_echoes_ = echoes;
+    next_progress_ = now + second;
+  }
+
+  wsload::LoadOptions& o_;
+  wsload::RunControl control_;
+  std::vector<std::unique_ptr<wsload::Worker>> workers_;
+  std::vector<std::thread> threads_;
+  bool progress_;
+  bool interrupted_ = false;
+  Nanos next_progress_ = 0, last_progress_ = 0, first_progress_ = 0;
+  std::uint64_t last_echoes_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  wsload::LoadOptions options = wsload::parse_options(argc, argv);
+  raise_fd_limit(options);
+  // The loops' threads inherit the mask: only the main thread takes signals.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    Run run(options);
+    return run.execute();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wsload: %s\n", e.what());
+    return 1;
+  }
+}

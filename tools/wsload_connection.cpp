@@ -1,0 +1,301 @@
+#include "tools/wsload_connection.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string_view>
+
+#include "tools/wsload_worker.hpp"
+#include "ws/client_frame.hpp"
+#include "ws/client_handshake.hpp"
+
+namespace wsload {
+namespace {
+
+// After our close frame and the server's answer: how long to wait for its FIN.
+constexpr std::chrono::milliseconds close_linger{1000};
+
+std::string describe(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < std::min<std::size_t>(bytes.size(), 16); ++i) {
+    const auto c = static_cast<char>(bytes[i]);
+    out += (c >= ' ' && c < 127) ? c : '.';
+  }
+  return out;
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Worker& worker, net::Connection& connection, std::uint32_t id,
+                                   std::uint32_t slot)
+    : worker_(worker),
+      connection_(connection),
+      id_(id),
+      slot_(slot),
+      reader_(ws::ReaderOptions{.role = ws::Role::client,
+                                .max_message_size = std::max<std::uint64_t>(
+                                    worker.options().size + 1, 1 << 20)}),
+      sent_(std::bit_ceil<std::size_t>(std::max<std::size_t>(worker.options().pipeline, 4))) {
+  const Target& target = worker_.options().target;
+  if (!target.websocket) return;  // tcp://: open once the first byte comes back
+  key_ = ws::make_client_key();
+  std::string request;
+  ws::append_client_request(request, target.host_header, target.path, key_);
+  // Queued now, sent once the connect completes.
+  connection_.write({reinterpret_cast<const std::uint8_t*>(request.data()), request.size()});
+}
+
+void ClientConnection::push_sent(Nanos at) {
+  if (in_flight_ == sent_.size()) {
+    std::vector<Nanos> bigger(sent_.size() * 2);
+    for (std::size_t i = 0; i < in_flight_; ++i)
+      bigger[i] = sent_[(sent_head_ + i) & (sent_.size() - 1)];
+    sent_.swap(bigger);
+    sent_head_ = 0;
+  }
+  sent_[(sent_head_ + in_flight_) & (sent_.size() - 1)] = at;
+  ++in_flight_;
+}
+
+Nanos ClientConnection::pop_sent() noexcept {
+  const Nanos at = sent_[sent_head_];
+  sent_head_ = (sent_head_ + 1) & (sent_.size() - 1);
+  --in_flight_;
+  return at;
+}
+
+void ClientConnection::start_sending() {
+  const Nanos now = now_ns();
+  while (is_open() && in_flight_ < worker_.options().pipeline) send_message(now);
+}
+
+void ClientConnection::send_message(Nanos at) {
+  if (state_ != State::open) return;
+  const auto message = worker_.pattern().message(id_, next_send_);
+  if (worker_.options().target.websocket) {
+    const std::size_t room = ws::client_frame_size(message.size());
+    std::uint8_t* out = connection_.prepare_write(room);
+    const std::size_t n = ws::write_client_frame(
+        out, worker_.options().binary ? ws::Opcode::binary : ws::Opcode::text, true, message,
+        worker_.keys().next());
+    connection_.commit_write(n);
+  } else {
+    connection_.write(message);
+  }
+  ++next_send_;
+  push_sent(at);
+}
+
+void ClientConnection::on_data(std::span<std::uint8_t> bytes) {
+  received_any_ = true;
+  if (!worker_.options().target.websocket) return read_tcp(bytes);
+  if (state_ == State::handshaking) return read_handshake(bytes);
+  if (state_ == State::open || state_ == State::closing) reader_.feed(bytes, *this);
+}
+
+void ClientConnection::read_handshake(std::span<std::uint8_t> bytes) {
+  // A 101 normally arrives whole; keep bytes only when it does not.
+  std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (!head_.empty()) {
+    head_.append(view);
+    view = head_;
+  }
+  const ws::HandshakeCheck check = ws::check_upgrade_response(view, key_);
+  if (check.result == 0) {
+    if (head_.empty()) head_.assign(view);
+    return;
+  }
+  if (check.result < 0) {
+    std::string why = "handshake rejected: " + std::string(check.reason);
+    if (check.status != 0 && check.status != 101) why += " (HTTP " + std::to_string(check.status) + ")";
+    fail_connect(why);
+    connection_.abort();
+    return;
+  }
+  // Frames may follow the head in the same read: they sit in `bytes` (or head_).
+  const std::size_t head_size = static_cast<std::size_t>(check.result);
+  std::string rest;
+  std::span<std::uint8_t> after;
+  if (head_.empty()) {
+    after = bytes.subspan(head_size);
+  } else {
+    rest = head_.substr(head_size);
+    after = {reinterpret_cast<std::uint8_t*>(rest.data()), rest.size()};
+  }
+  std::string().swap(head_);
+  std::string().swap(key_);
+  become_open();
+  if (!after.empty() && state_ == State::open) reader_.feed(after, *this);
+}
+
+void ClientConnection::become_open() {
+  state_ = State::open;
+  opened_ = true;
+  settle();
+  worker_.on_upgraded(*this);
+}
+
+void ClientConnection::settle() {
+  if (settled_) return;
+  settled_ = true;
+  worker_.settle();
+}
+
+void ClientConnection::read_tcp(std::span<const std::uint8_t> bytes) {
+  if (state_ != State::open) return;  // closing: drained unread
+  const std::size_t size = worker_.pattern().size();
+  const Nanos now = now_ns();
+  while (!bytes.empty()) {
+    if (in_flight_ == 0) {
+      count_mismatch("bytes arrived with no message in flight: \"" + describe(bytes) + "\"");
+      return;
+    }
+    const std::size_t take = std::min(bytes.size(), size - tcp_offset_);
+    if (!tcp_bad_ &&
+        !worker_.pattern().matches(id_, next_expect_, tcp_offset_, bytes.first(take))) {
+      tcp_bad_ = true;
+      count_mismatch("echo of message " + std::to_string(next_expect_) +
+                     " differs at or after byte " + std::to_string(tcp_offset_));
+    }
+    tcp_offset_ += take;
+    bytes = bytes.subspan(take);
+    if (tcp_offset_ == size) {
+      tcp_offset_ = 0;
+      tcp_bad_ = false;
+      echo_done(now);
+    }
+  }
+}
+
+void ClientConnection::on_message(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
+  if (state_ != State::open && state_ != State::closing) return;
+  const Nanos now = now_ns();
+  if (in_flight_ == 0) {
+    count_mismatch("a message arrived with none in flight: \"" + describe(payload) + "\"");
+    return;
+  }
+  const ws::Opcode want = worker_.options().binary ? ws::Opcode::binary : ws::Opcode::text;
+  if (opcode != want) {
+    count_mismatch("echo has the wrong opcode");
+  } else if (payload.size() != worker_.pattern().size()) {
+    count_mismatch("echo of message " + std::to_string(next_expect_) + " has " +
+                   std::to_string(payload.size()) + " bytes, sent " +
+                   std::to_string(worker_.pattern().size()));
+  } else if (!worker_.pattern().matches(id_, next_expect_, 0, payload)) {
+    count_mismatch("echo of message " + std::to_string(next_expect_) + " differs: got \"" +
+                   describe(payload) + "\", want \"" +
+                   describe(worker_.pattern().message(id_, next_expect_)) + "\"");
+  }
+  echo_done(now);
+}
+
+// One echo done (checked or counted as a mismatch): take its send time, and
+// in the closed loop send the next message.
+void ClientConnection::echo_done(Nanos now) {
+  ++next_expect_;
+  worker_.on_echo(pop_sent(), now);
+  if (state_ == State::open && worker_.closed_loop_sending()) send_message(now);
+}
+
+void ClientConnection::on_ping(std::span<const std::uint8_t> payload) {
+  if (state_ == State::open) write_control(ws::Opcode::pong, payload);  // 5.5.3
+}
+
+void ClientConnection::on_close(std::uint16_t code, std::string_view reason) {
+  if (state_ == State::open) {
+    count_close("server closed with " + std::to_string(code) +
+                (reason.empty() ? "" : " \"" + std::string(reason) + "\""));
+    send_close(code == 1005 ? 1000 : code);  // 5.5.1: answer with a close
+  }
+  state_ = State::done;
+  connection_.close_gracefully(close_linger);
+}
+
+void ClientConnection::on_fail(ws::CloseCode code) {
+  if (state_ == State::open)
+    count_error("protocol error from the server (closing with " +
+                std::to_string(static_cast<int>(code)) + ")");
+  if (state_ == State::open || state_ == State::closing)
+    send_close(static_cast<std::uint16_t>(code));
+  state_ = State::done;
+  connection_.close_gracefully(close_linger);
+}
+
+void ClientConnection::write_control(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
+  std::uint8_t* out = connection_.prepare_write(ws::client_frame_size(payload.size()));
+  connection_.commit_write(
+      ws::write_client_frame(out, opcode, true, payload, worker_.keys().next()));
+}
+
+void ClientConnection::send_close(std::uint16_t code) {
+  const std::uint8_t body[2] = {static_cast<std::uint8_t>(code >> 8),
+                                static_cast<std::uint8_t>(code & 0xff)};
+  write_control(ws::Opcode::close, body);
+}
+
+// The run is over: close 1000 and wait for the server's close (the loop cuts
+// us off after its shutdown timeout).
+void ClientConnection::on_shutdown() {
+  worker_.on_shutdown_started();
+  switch (state_) {
+    case State::handshaking:
+      fail_connect(worker_.options().target.websocket ? "no 101 before the end of the run"
+                                                      : "no echo before the end of the run");
+      state_ = State::done;
+      connection_.abort();
+      break;
+    case State::open:
+      if (worker_.options().target.websocket) {
+        send_close(1000);
+        state_ = State::closing;
+      } else {
+        state_ = State::done;
+        connection_.close_gracefully(close_linger);
+      }
+      break;
+    case State::closing:
+    case State::done:
+      break;
+  }
+}
+
+void ClientConnection::on_disconnect() {
+  if (state_ == State::handshaking) {
+    fail_connect(received_any_ ? "connection ended during the upgrade"
+                               : "connection refused or reset before the upgrade");
+  } else if (state_ == State::open && !worker_.options().target.websocket && !received_any_) {
+    // tcp:// is open from the start (no handshake to wait for): a connect
+    // that failed shows as an end before any byte came back.
+    fail_connect("connection refused or reset before any echo");
+  } else if (state_ == State::open) {
+    count_close("connection ended without a close handshake");
+  }
+  state_ = State::done;
+  worker_.on_ended(slot_, opened_);
+}
+
+void ClientConnection::fail_connect(const std::string& why) {
+  WorkerStats& s = worker_.mutable_stats();
+  if (s.connect_failures++ == 0) s.first_connect_failure = why;
+  settle();
+  worker_.problem();
+}
+
+void ClientConnection::count_mismatch(const std::string& why) {
+  WorkerStats& s = worker_.mutable_stats();
+  if (s.mismatches++ == 0) s.first_mismatch = "connection " + std::to_string(id_) + ": " + why;
+  worker_.problem();
+}
+
+void ClientConnection::count_error(const std::string& why) {
+  WorkerStats& s = worker_.mutable_stats();
+  if (s.errors++ == 0) s.first_error = "connection " + std::to_string(id_) + ": " + why;
+  worker_.problem();
+}
+
+void ClientConnection::count_close(const std::string& why) {
+  WorkerStats& s = worker_.mutable_stats();
+  if (s.closes++ == 0) s.first_close = "connection " + std::to_string(id_) + ": " + why;
+  worker_.problem();
+}
+
+}  // namespace wsload

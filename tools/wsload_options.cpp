@@ -1,0 +1,161 @@
+#include "tools/wsload_options.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace wsload {
+namespace {
+
+constexpr const char* usage_text =
+    "usage: wsload URL [options]\n"
+    "  URL                    ws://HOST:PORT/PATH, or tcp://HOST:PORT for a raw TCP echo\n"
+    "  --connections N        connections (default 1)\n"
+    "  --size BYTES           payload bytes per message, K/M suffixes (default 20)\n"
+    "  --pipeline P           messages in flight per connection (default 1)\n"
+    "  --duration SECONDS     measurement window (default 10)\n"
+    "  --warmup SECONDS       load before measuring (default 0)\n"
+    "  --binary | --text      message type (default binary)\n"
+    "  --threads T            event loops, one per thread (default 1)\n"
+    "  --rate MSGS_PER_SEC    open loop: send on a schedule, total over all connections;\n"
+    "                         latency counts from the scheduled time\n"
+    "  --idle                 connect and upgrade, then send nothing (RSS measurements)\n"
+    "  --connect-rate N       new connections per second during ramp-up (default 2000)\n"
+    "  --json                 print one JSON object instead of the report\n"
+    "Exits 1 if any message mismatched, any connect failed, or any error or\n"
+    "unexpected close happened (the reason is on stderr); 2 on a bad command line.\n";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "wsload: %s\n%s", message.c_str(), usage_text);
+  std::exit(2);
+}
+
+double parse_double(const std::string& flag, const char* text, double min, double max) {
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(value >= min && value <= max))
+    usage_error("bad value for " + flag + ": " + text);
+  return value;
+}
+
+std::uint64_t parse_count(const std::string& flag, const char* text, std::uint64_t min,
+                          std::uint64_t max) {
+  std::string_view s = text;
+  std::uint64_t multiplier = 1;
+  if (!s.empty() && (s.back() == 'K' || s.back() == 'k')) multiplier = 1024;
+  if (!s.empty() && (s.back() == 'M' || s.back() == 'm')) multiplier = 1024 * 1024;
+  if (multiplier != 1) s.remove_suffix(1);
+  std::uint64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || value > max / multiplier ||
+      value * multiplier < min)
+    usage_error("bad value for " + flag + ": " + text);
+  return value * multiplier;
+}
+
+}  // namespace
+
+bool parse_url(const std::string& url, Target& out) {
+  std::string_view rest = url;
+  if (rest.starts_with("ws://")) {
+    out.websocket = true;
+    rest.remove_prefix(5);
+  } else if (rest.starts_with("tcp://")) {
+    out.websocket = false;
+    rest.remove_prefix(6);
+  } else {
+    return false;
+  }
+  const std::size_t slash = rest.find('/');
+  const std::string_view authority = rest.substr(0, slash);
+  out.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (!out.websocket && out.path != "/") return false;
+  // [v6]:port or host:port; the port is required (no default guessing).
+  std::string_view host;
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos || close + 1 >= authority.size() ||
+        authority[close + 1] != ':')
+      return false;
+    host = authority.substr(1, close - 1);
+    port = authority.substr(close + 2);
+  } else {
+    const std::size_t colon = authority.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  unsigned value = 0;
+  const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || port.empty() || ec != std::errc() || ptr != port.data() + port.size() ||
+      value == 0 || value > 65535)
+    return false;
+  out.host = std::string(host);
+  out.port = static_cast<std::uint16_t>(value);
+  out.host_header = std::string(authority);
+  return true;
+}
+
+LoadOptions parse_options(int argc, char** argv) {
+  LoadOptions o;
+  bool have_url = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(usage_text, stdout);
+      std::exit(0);
+    }
+    if (flag == "--binary") {
+      o.binary = true;
+      continue;
+    }
+    if (flag == "--text") {
+      o.binary = false;
+      continue;
+    }
+    if (flag == "--idle") {
+      o.idle = true;
+      continue;
+    }
+    if (flag == "--json") {
+      o.json = true;
+      continue;
+    }
+    if (!flag.starts_with("--")) {
+      if (have_url) usage_error("more than one URL: " + flag);
+      o.url = flag;
+      have_url = true;
+      continue;
+    }
+    if (i + 1 >= argc) usage_error("missing value for " + flag);
+    const char* value = argv[++i];
+    if (flag == "--connections") {
+      o.connections = static_cast<std::uint32_t>(parse_count(flag, value, 1, 1'000'000));
+    } else if (flag == "--size") {
+      o.size = parse_count(flag, value, 0, 64ull << 20);
+    } else if (flag == "--pipeline") {
+      o.pipeline = static_cast<std::uint32_t>(parse_count(flag, value, 1, 1'000'000));
+    } else if (flag == "--duration") {
+      o.duration_s = parse_double(flag, value, 0.001, 1e6);
+    } else if (flag == "--warmup") {
+      o.warmup_s = parse_double(flag, value, 0, 1e6);
+    } else if (flag == "--threads") {
+      o.threads = static_cast<unsigned>(parse_count(flag, value, 1, 1024));
+    } else if (flag == "--rate") {
+      o.rate = parse_double(flag, value, 0.001, 1e9);
+    } else if (flag == "--connect-rate") {
+      o.connect_rate = parse_double(flag, value, 0.001, 1e9);
+    } else {
+      usage_error("unknown flag " + flag);
+    }
+  }
+  if (!have_url) usage_error("missing URL");
+  if (!parse_url(o.url, o.target)) usage_error("bad URL (want ws://HOST:PORT/PATH or tcp://HOST:PORT): " + o.url);
+  if (!o.target.websocket && o.size == 0) usage_error("tcp:// needs --size of at least 1");
+  if (o.threads > o.connections) o.threads = o.connections;
+  return o;
+}
+
+}  // namespace wsload

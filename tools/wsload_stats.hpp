@@ -1,0 +1,61 @@
+// What one wsload thread counts, and what the main thread may read while
+// the threads run.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "core/histogram.hpp"
+
+namespace wsload {
+
+using Nanos = std::int64_t;  // steady clock, nanoseconds
+
+inline Nanos now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Owned by one worker thread; the main thread reads it after join().
+struct WorkerStats {
+  core::Histogram latency;    // round trips finished inside the window, ns
+  std::uint64_t messages = 0;  // echoes received inside the window
+  std::uint64_t errors = 0;            // protocol errors, handshake rejections of open sockets...
+  std::uint64_t mismatches = 0;        // echoes that are not the message expected next
+  std::uint64_t closes = 0;            // connections ended by the server before we closed
+  std::uint64_t connect_failures = 0;  // connections that never got to send
+  // The first reason of each kind, for stderr.
+  std::string first_error, first_mismatch, first_close, first_connect_failure;
+
+  void merge(const WorkerStats& other);
+};
+
+// Written by a worker, read live by the main thread (progress line, ramp).
+// One writer each, so the worker updates them with plain load+store.
+struct LiveCounters {
+  std::atomic<std::uint64_t> echoes{0};   // every echo, in or out of the window
+  std::atomic<std::uint32_t> settled{0};  // connections that opened or failed to
+  std::atomic<std::uint32_t> open{0};     // upgraded and not yet ended
+  std::atomic<std::uint64_t> problems{0}; // errors + mismatches + closes + connect failures
+
+  static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+  static void bump(std::atomic<std::uint32_t>& c, int by = 1) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(by),
+            std::memory_order_relaxed);
+  }
+};
+
+// Set by the main thread; workers read it on their control tick.
+struct RunControl {
+  std::atomic<int> phase{0};  // 0: ramp-up; 1: load (window below is set)
+  std::atomic<Nanos> load_start{0};    // the open loop's schedule starts here
+  std::atomic<Nanos> window_start{0};  // = load_start + warmup
+  std::atomic<Nanos> window_end{0};
+};
+
+}  // namespace wsload

@@ -1,0 +1,191 @@
+#include "tools/wsload_worker.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+#include "net/socket.hpp"
+#include "tools/wsload_connection.hpp"
+
+namespace wsload {
+namespace {
+
+// How often a worker looks at the main thread's phase and opens the next
+// connections of the ramp: the wheel's own resolution.
+constexpr auto control_period = std::chrono::milliseconds(10);
+
+// The ticker (see the header): each end, on its byte, runs the scheduler and
+// passes the byte back, so the loop never sleeps while the open loop runs.
+class Ticker final : public net::StreamHandler {
+ public:
+  Ticker(Worker& worker, net::Connection& connection) : worker_(worker), connection_(connection) {}
+  void kick() {
+    static constexpr std::uint8_t byte = 0;
+    connection_.write({&byte, 1});
+  }
+  void on_data(std::span<std::uint8_t>) override {
+    worker_.pace();
+    if (worker_.ticking()) kick();
+  }
+  void on_shutdown() override { connection_.abort(); }
+  void on_disconnect() override {}
+
+ private:
+  Worker& worker_;
+  net::Connection& connection_;
+};
+
+}  // namespace
+
+Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index)
+    : options_(options),
+      control_(control),
+      index_(index),
+      to_open_(options.connections / options.threads +
+               (index < options.connections % options.threads ? 1 : 0)),
+      connect_interval_ns_(1e9 * options.threads / options.connect_rate),
+      closed_loop_(!options.idle && options.rate <= 0),
+      pattern_(options.size, !options.binary),
+      loop_(std::make_unique<net::EventLoop>(
+          net::UniqueFd(), [](net::Connection&) -> std::unique_ptr<net::StreamHandler> {
+            return nullptr;  // no listener: nothing is ever accepted
+          },
+          net::EventLoop::Options{.shutdown_timeout = std::chrono::milliseconds(2000)})),
+      control_timer_([this] { control_tick(); }) {
+  if (!options.idle && options.rate > 0) rate_interval_ns_ = 1e9 * options.threads / options.rate;
+  connections_.reserve(to_open_);
+}
+
+Worker::~Worker() = default;
+
+void Worker::run() {
+  ramp_start_ = now_ns();
+  control_tick();
+  loop_->run();
+  if (attempted_ < to_open_) {  // stopped before the ramp was over
+    if (stats_.connect_failures == 0) stats_.first_connect_failure = "never attempted: the run ended first";
+    stats_.connect_failures += to_open_ - attempted_;
+  }
+}
+
+void Worker::control_tick() {
+  if (stopping_) return;
+  const Nanos now = now_ns();
+  open_connections(now);
+  if (!started_ && control_.phase.load(std::memory_order_acquire) >= 1) start_load();
+  if (ticking()) pace();  // in case the ticker died
+  loop_->timers().arm(control_timer_, control_period);
+}
+
+// Paced ramp-up: connection k of this worker opens at ramp start + k * interval.
+void Worker::open_connections(Nanos now) {
+  while (attempted_ < to_open_ &&
+         static_cast<double>(now - ramp_start_) >= attempted_ * connect_interval_ns_)
+    open_one();
+}
+
+void Worker::open_one() {
+  const std::uint32_t slot = attempted_++;
+  const std::uint32_t id = index_ + slot * options_.threads;
+  ClientConnection* made = nullptr;
+  try {
+    net::UniqueFd fd = net::connect_tcp(options_.target.host, options_.target.port);
+    loop_->add_connection(std::move(fd), [&](net::Connection& c) {
+      auto handler = std::make_unique<ClientConnection>(*this, c, id, slot);
+      made = handler.get();
+      return handler;
+    });
+  } catch (const std::exception& e) {
+    if (stats_.connect_failures++ == 0) stats_.first_connect_failure = e.what();
+    settle();
+    problem();
+    connections_.push_back(nullptr);
+    return;
+  }
+  connections_.push_back(made);
+  if (!options_.target.websocket) made->become_open();  // no handshake to wait for
+}
+
+void Worker::start_load() {
+  started_ = true;
+  window_start_ = control_.window_start.load(std::memory_order_relaxed);
+  window_end_ = control_.window_end.load(std::memory_order_relaxed);
+  if (options_.idle) return;
+  if (closed_loop_) {
+    for (ClientConnection* c : connections_)
+      if (c && c->is_open()) c->start_sending();
+    return;
+  }
+  schedule_origin_ = control_.load_start.load(std::memory_order_relaxed);
+  // Stagger the threads' schedules so that together they are even.
+  schedule_origin_ += static_cast<Nanos>(rate_interval_ns_ * index_ / options_.threads);
+  start_ticker();
+}
+
+void Worker::start_ticker() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+    // Without it the schedule runs on the control tick alone (10 ms steps).
+    if (stats_.errors++ == 0) stats_.first_error = "socketpair failed: the open loop runs coarse";
+    problem();
+    return;
+  }
+  Ticker* first = nullptr;
+  const auto make = [&](net::Connection& c) {
+    auto t = std::make_unique<Ticker>(*this, c);
+    if (!first) first = t.get();
+    return t;
+  };
+  loop_->add_connection(net::UniqueFd(fds[0]), make);
+  loop_->add_connection(net::UniqueFd(fds[1]), make);
+  first->kick();
+}
+
+void Worker::pace() noexcept {
+  if (!ticking() || connections_.empty()) return;
+  const Nanos now = now_ns();
+  const std::size_t n = connections_.size();
+  for (;;) {
+    const Nanos due =
+        schedule_origin_ + static_cast<Nanos>(std::llround(schedule_index_ * rate_interval_ns_));
+    if (due > now) return;
+    ClientConnection* c = connections_[schedule_index_ % n];
+    ++schedule_index_;
+    if (c) c->send_message(due);  // a closed connection's turn is skipped
+  }
+}
+
+void Worker::on_upgraded(ClientConnection& connection) {
+  LiveCounters::bump(live_.open);
+  if (closed_loop_sending()) connection.start_sending();
+}
+
+void Worker::on_echo(Nanos sent_at, Nanos now) noexcept {
+  LiveCounters::bump(live_.echoes);
+  if (now < window_start_ || now >= window_end_ || !started_) return;
+  ++stats_.messages;
+  stats_.latency.record(static_cast<std::uint64_t>(std::max<Nanos>(now - sent_at, 0)));
+}
+
+void Worker::on_ended(std::uint32_t slot, bool was_open) noexcept {
+  if (slot < connections_.size()) connections_[slot] = nullptr;
+  if (was_open) LiveCounters::bump(live_.open, -1);
+}
+
+void WorkerStats::merge(const WorkerStats& o) {
+  latency.merge(o.latency);
+  messages += o.messages;
+  const auto take = [](std::uint64_t& count, std::string& first, std::uint64_t other_count,
+                       const std::string& other_first) {
+    if (count == 0 && other_count != 0) first = other_first;
+    count += other_count;
+  };
+  take(errors, first_error, o.errors, o.first_error);
+  take(mismatches, first_mismatch, o.mismatches, o.first_mismatch);
+  take(closes, first_close, o.closes, o.first_close);
+  take(connect_failures, first_connect_failure, o.connect_failures, o.first_connect_failure);
+}
+
+}  // namespace wsload
