@@ -108,6 +108,7 @@ void ClientConnection::read_handshake(std::span<std::uint8_t> bytes) {
     std::string why = "handshake rejected: " + std::string(check.reason);
     if (check.status != 0 && check.status != 101) why += " (HTTP " + std::to_string(check.status) + ")";
     fail_connect(why);
+    state_ = State::done;
     connection_.abort();
     return;
   }

@@ -1,0 +1,297 @@
+// tests/conformance/wsload_test.cpp: the load generator (tools/wsload) run
+// as a black box, briefly, against the real server and against servers
+// written here to misbehave: it must report a non-zero rate and no
+// mismatches against a correct echo, and exit non-zero when echoes are
+// corrupted or nothing listens. wsload is found next to $WSSERVER.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/server_process.hpp"
+#include "ws/server.hpp"
+#include "ws/websocket.hpp"
+
+extern char** environ;
+
+namespace wstest {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string wsload_path() {
+  const std::string server = server_binary_path();
+  const auto slash = server.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : server.substr(0, slash)) + "/wsload";
+}
+
+struct LoadRun {
+  int exit_code = -1;  // -1: did not exit normally (killed, or timed out)
+  std::string out, err;
+
+  // A numeric field of the --json object, or -1 if absent.
+  double field(const std::string& name) const {
+    std::smatch m;
+    const std::regex re("\"" + name + "\":(-?[0-9.]+)");
+    return std::regex_search(out, m, re) ? std::stod(m[1]) : -1;
+  }
+  std::string describe() const {
+    return "exit " + std::to_string(exit_code) + "\nstdout: " + out + "\nstderr: " + err;
+  }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs wsload with `args`, killing it if it outlives `timeout`.
+LoadRun run_wsload(const std::vector<std::string>& args, std::chrono::seconds timeout = 20s) {
+  LoadRun run;
+  const std::string binary = wsload_path();
+  if (access(binary.c_str(), X_OK) != 0) {
+    run.err = binary + " is not executable (build it with make all)";
+    return run;
+  }
+  char out_path[] = "/tmp/wsload_test_out_XXXXXX";
+  char err_path[] = "/tmp/wsload_test_err_XXXXXX";
+  const int out_fd = mkstemp(out_path);
+  const int err_fd = mkstemp(err_path);
+  std::vector<std::string> all = {binary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc == 0) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    for (;;) {
+      const pid_t done = waitpid(pid, &status, WNOHANG);
+      if (done == pid) {
+        if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        run.err = "timed out; ";
+        break;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  close(out_fd);
+  close(err_fd);
+  run.out = slurp(out_path);
+  run.err += slurp(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  return run;
+}
+
+// Our own server library, in process, with a handler that flips one bit of
+// every echo: a server that corrupts data (but speaks the protocol).
+class CorruptingServer {
+ public:
+  CorruptingServer() : server_(ws::ServerOptions{.host = "127.0.0.1", .port = 0}) {
+    ws::Route route;
+    route.path = "/echo";
+    route.handlers.on_message = [](ws::WebSocket& socket, const ws::Message& message) {
+      std::vector<std::uint8_t> copy(message.payload.begin(), message.payload.end());
+      if (!copy.empty()) copy[copy.size() / 2] ^= 0x01;  // stays ASCII, so text stays UTF-8
+      socket.send(copy, message.opcode);
+    };
+    server_.route(std::move(route));
+    server_.start();
+  }
+  ~CorruptingServer() {
+    server_.stop();
+    server_.wait();
+  }
+  std::uint16_t port() const { return server_.port(); }
+
+ private:
+  ws::Server server_;
+};
+
+// A raw TCP echo server on a thread (tcp:// mode): echoes whatever arrives.
+class TcpEchoServer {
+ public:
+  TcpEchoServer() {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    listen(listener_, 64);
+    socklen_t length = sizeof address;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        const int fd = accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;  // the listener was shut down
+        echoers_.emplace_back([fd] {
+          char buffer[65536];
+          for (;;) {
+            const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0) break;
+            for (ssize_t sent = 0; sent < n;) {
+              const ssize_t k = send(fd, buffer + sent, n - sent, MSG_NOSIGNAL);
+              if (k <= 0) break;
+              sent += k;
+            }
+          }
+          close(fd);
+        });
+      }
+    });
+  }
+  ~TcpEchoServer() {
+    shutdown(listener_, SHUT_RDWR);
+    acceptor_.join();
+    for (auto& t : echoers_) t.join();  // wsload has exited: every peer is closed
+    close(listener_);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread acceptor_;
+  std::vector<std::thread> echoers_;
+};
+
+class Wsload : public ::testing::Test {
+ protected:
+  void start_server() {
+    std::string error;
+    server_ = ServerProcess::start({}, error);
+    ASSERT_NE(server_, nullptr) << error;
+  }
+  std::string url() const { return "ws://127.0.0.1:" + std::to_string(server_->port()) + "/echo"; }
+
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(Wsload, ClosedLoopAgainstWsserverHasNonZeroRateAndNoMismatch) {
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  const LoadRun run = run_wsload(
+      {url(), "--connections", "8", "--pipeline", "4", "--duration", "1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_GT(run.field("messages_per_sec"), 0) << run.describe();
+  EXPECT_GT(run.field("mb_per_sec"), 0) << run.describe();
+  EXPECT_EQ(run.field("mismatches"), 0) << run.describe();
+  EXPECT_EQ(run.field("errors"), 0) << run.describe();
+  EXPECT_EQ(run.field("closes"), 0) << run.describe();
+  EXPECT_EQ(run.field("connect_failures"), 0) << run.describe();
+  EXPECT_EQ(run.field("connections"), 8);
+  EXPECT_GT(run.field("p50"), 0) << run.describe();
+  EXPECT_GE(run.field("max"), run.field("p99")) << run.describe();
+}
+
+TEST_F(Wsload, TextOpenLoopWithWarmupAndTwoThreadsAgainstWsserver) {
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  const LoadRun run =
+      run_wsload({url(), "--text", "--connections", "6", "--threads", "2", "--rate", "2000",
+                  "--size", "300", "--warmup", "0.3", "--duration", "1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  // About 2000 messages in the 1 s window: the open loop keeps to its schedule.
+  EXPECT_GT(run.field("messages"), 1000) << run.describe();
+  EXPECT_LT(run.field("messages"), 3000) << run.describe();
+  EXPECT_EQ(run.field("mismatches"), 0) << run.describe();
+}
+
+TEST_F(Wsload, SmallAndLargeMessagesAreVerified) {
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  for (const char* size : {"0", "1", "15", "70000"}) {
+    const LoadRun run =
+        run_wsload({url(), "--connections", "2", "--size", size, "--duration", "0.5", "--json"});
+    EXPECT_EQ(run.exit_code, 0) << "size " << size << ": " << run.describe();
+    EXPECT_GT(run.field("messages"), 0) << "size " << size << ": " << run.describe();
+  }
+}
+
+TEST_F(Wsload, IdleConnectionsStayOpenAndSendNothing) {
+  ASSERT_NO_FATAL_FAILURE(start_server());
+  const LoadRun run =
+      run_wsload({url(), "--connections", "200", "--idle", "--duration", "0.5", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_EQ(run.field("messages"), 0);
+  EXPECT_EQ(run.field("connect_failures"), 0);
+  EXPECT_NE(run.err.find("200 of 200 connections open"), std::string::npos) << run.describe();
+}
+
+TEST(WsloadFailures, ExitsNonZeroWhenTheServerCorruptsEchoes) {
+  CorruptingServer server;
+  for (const char* mode : {"--binary", "--text"}) {
+    const LoadRun run = run_wsload({"ws://127.0.0.1:" + std::to_string(server.port()) + "/echo",
+                                    mode, "--connections", "2", "--duration", "0.5", "--json"});
+    EXPECT_EQ(run.exit_code, 1) << run.describe();
+    EXPECT_GT(run.field("mismatches"), 0) << run.describe();
+    EXPECT_NE(run.err.find("mismatched echoes"), std::string::npos) << run.describe();
+  }
+}
+
+TEST(WsloadFailures, ExitsNonZeroWhenNothingListens) {
+  // A port that was free a moment ago: bind, read it, close.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  const LoadRun run = run_wsload({"ws://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/echo",
+                                  "--connections", "3", "--duration", "0.3", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  EXPECT_EQ(run.field("connect_failures"), 3) << run.describe();
+  EXPECT_NE(run.err.find("failed connects"), std::string::npos) << run.describe();
+}
+
+TEST(WsloadFailures, RejectsABadCommandLine) {
+  EXPECT_EQ(run_wsload({"http://127.0.0.1:1/"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/", "--connections", "0"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/", "--bogus", "1"}).exit_code, 2);
+}
+
+TEST(WsloadTcp, RawTcpEchoIsVerified) {
+  TcpEchoServer server;
+  const LoadRun run = run_wsload({"tcp://127.0.0.1:" + std::to_string(server.port()),
+                                  "--connections", "3", "--pipeline", "3", "--size", "5000",
+                                  "--duration", "0.5", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_GT(run.field("messages"), 0) << run.describe();
+  EXPECT_EQ(run.field("mismatches"), 0) << run.describe();
+}
+
+}  // namespace
+}  // namespace wstest
