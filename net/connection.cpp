@@ -13,6 +13,10 @@ namespace {
 // triggering means nobody will tell us again, so the loop remembers to come
 // back (EventLoop::schedule_read) instead of starving the rest.
 constexpr int max_reads_per_event = 16;
+// A queue this large is sent at once rather than at the end of the iteration.
+constexpr std::size_t early_send_threshold = 64 * 1024;
+// At most one recorded unit boundary per this many queued bytes.
+constexpr std::uint64_t boundary_spacing = 4096;
 
 }  // namespace
 
@@ -24,7 +28,7 @@ Connection::~Connection() = default;
 void Connection::write(std::span<const std::uint8_t> bytes) {
   if (state_ != State::open || bytes.empty()) return;
   output_.append(bytes);
-  mark_dirty();
+  end_unit();
 }
 
 std::uint8_t* Connection::prepare_write(std::size_t n) { return output_.prepare(n); }
@@ -32,14 +36,41 @@ std::uint8_t* Connection::prepare_write(std::size_t n) { return output_.prepare(
 void Connection::commit_write(std::size_t n) {
   if (state_ != State::open) return;  // bytes stay uncommitted: dropped
   output_.commit(n);
+  end_unit();
+}
+
+void Connection::write_urgent(std::span<const std::uint8_t> bytes) {
+  if (!waiting_writable_) return write(bytes);  // nothing refused: keep the order
+  if (state_ != State::open || bytes.empty()) return;
+  urgent_.append(bytes);
   mark_dirty();
+}
+
+// A unit was queued: remember where it ends if the last recorded boundary
+// is far enough behind, and send early if one iteration queued a lot.
+void Connection::end_unit() {
+  const std::uint64_t end = sent_ + output_.size();
+  const std::uint64_t last = unit_head_ < unit_ends_.size() ? unit_ends_.back() : sent_;
+  if (end - last >= boundary_spacing) unit_ends_.push_back(end);
+  mark_dirty();
+  if (!waiting_writable_ && buffered_bytes() >= early_send_threshold) send_queued();
+}
+
+void Connection::discard_unsent() {
+  const std::size_t keep = front_at_boundary_ ? 0 : bytes_to_boundary();
+  if (keep == output_.size()) return;
+  core::ByteBuffer kept;
+  if (keep > 0) kept.append(output_.data().first(keep));
+  output_ = std::move(kept);
+  unit_ends_.clear();
+  unit_head_ = 0;
 }
 
 void Connection::close_gracefully(std::chrono::milliseconds linger) {
   if (state_ != State::open) return;
   state_ = State::flushing;
   linger_ = linger;
-  if (output_.empty()) {
+  if (buffered_bytes() == 0) {
     after_output_drained();
   } else {
     mark_dirty();
@@ -51,6 +82,10 @@ void Connection::abort() noexcept { finish(); }
 // Read until EAGAIN (edge-triggered contract) or until the budget runs out.
 void Connection::on_readable(std::span<std::uint8_t> receive_buffer) {
   for (int reads = 0; reads < max_reads_per_event; ++reads) {
+    if (waiting_writable_ && buffered_bytes() > read_pause_above_) {
+      reading_paused_ = true;  // flush() resumes us at the low-water mark
+      return;
+    }
     const ssize_t n = ::recv(fd_.get(), receive_buffer.data(), receive_buffer.size(), 0);
     if (n > 0) {
       // Once we decided to close, the peer's bytes are drained unread.
@@ -63,7 +98,7 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     // 0: the peer closed (give what we queued one best-effort send, so a
     // client that half-closes still reads our reply); < 0: reset or error.
-    if (n == 0 && !output_.empty()) flush();
+    if (n == 0 && buffered_bytes() > 0) flush();
     finish();
     return;
   }
@@ -71,34 +106,79 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer) {
 }
 
 void Connection::on_writable() {
-  if (!output_.empty()) flush();
+  if (buffered_bytes() > 0) flush();
 }
 
 void Connection::flush() {
-  while (!output_.empty()) {
-    const auto pending = output_.data();
-    const ssize_t n = ::send(fd_.get(), pending.data(), pending.size(), MSG_NOSIGNAL);
+  const SendStatus status = send_queued();
+  if (status == SendStatus::failed) return finish();  // EPIPE, ECONNRESET: the peer is gone
+  if (status == SendStatus::blocked && buffered_bytes() > low_water_) drain_owed_ = true;
+  if (reading_paused_ && buffered_bytes() <= low_water_) {
+    reading_paused_ = false;
+    loop_.schedule_read(*this);  // no new edge will come for what waits
+  }
+  if (drain_owed_ && buffered_bytes() <= low_water_) {
+    drain_owed_ = false;
+    if (state_ == State::open) handler_->on_drain();
+  }
+  // on_drain may have queued more (flushed later) or closed the connection.
+  if (status == SendStatus::done && buffered_bytes() == 0) after_output_drained();
+}
+
+// Sends until the queues are empty or the kernel refuses more. No callbacks
+// and no state change but the queues', so it may run inside a handler's write.
+// An urgent unit goes as soon as the output's front is at a unit boundary.
+Connection::SendStatus Connection::send_queued() noexcept {
+  while (buffered_bytes() > 0) {
+    const bool urgent_turn = !urgent_.empty() && front_at_boundary_;
+    std::span<const std::uint8_t> bytes = urgent_turn ? urgent_.data() : output_.data();
+    if (!urgent_turn && !urgent_.empty()) bytes = bytes.first(bytes_to_boundary());
+    const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n >= 0) {
-      output_.consume(static_cast<std::size_t>(n));
+      if (urgent_turn)
+        urgent_.consume(static_cast<std::size_t>(n));
+      else
+        consume_output(static_cast<std::size_t>(n));
       continue;
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       waiting_writable_ = true;  // EPOLLOUT (registered once, edge-triggered) resumes us
-      return;
+      return SendStatus::blocked;
     }
-    finish();  // EPIPE, ECONNRESET: the peer is gone
-    return;
+    return SendStatus::failed;
   }
-  after_output_drained();
+  waiting_writable_ = false;
+  return SendStatus::done;
+}
+
+void Connection::consume_output(std::size_t n) noexcept {
+  output_.consume(n);
+  sent_ += n;
+  bool on_boundary = false;
+  while (unit_head_ < unit_ends_.size() && unit_ends_[unit_head_] <= sent_)
+    on_boundary = unit_ends_[unit_head_++] == sent_;
+  front_at_boundary_ = on_boundary || output_.empty();
+  if (unit_head_ == unit_ends_.size()) {
+    unit_ends_.clear();
+    unit_head_ = 0;
+  } else if (unit_head_ >= 64 && unit_head_ * 2 >= unit_ends_.size()) {
+    unit_ends_.erase(unit_ends_.begin(), unit_ends_.begin() + static_cast<long>(unit_head_));
+    unit_head_ = 0;
+  }
+}
+
+// From the first unsent byte to the next known unit boundary: a recorded
+// one, else the end of the queue (the queue always ends on a boundary).
+std::size_t Connection::bytes_to_boundary() const noexcept {
+  if (unit_head_ < unit_ends_.size()) return static_cast<std::size_t>(unit_ends_[unit_head_] - sent_);
+  return output_.size();
 }
 
 void Connection::after_output_drained() {
   output_.release();  // an idle connection keeps no output memory
-  if (waiting_writable_) {
-    waiting_writable_ = false;
-    if (state_ == State::open) handler_->on_drain();
-  }
+  urgent_.release();
+  if (unit_ends_.capacity() > 64) std::vector<std::uint64_t>().swap(unit_ends_);
   if (state_ == State::flushing) {
     // Half-close: the peer reads our last bytes, then EOF. Closing outright
     // with its unread bytes in our receive queue would send a reset that

@@ -71,7 +71,6 @@ void EventLoop::run() {
   while (!(shutting_down_ && connection_count_ == lingering_count_)) {
     wait_and_dispatch();
     resume_pending_reads();
-    timers_.advance(core::Clock::now());
     flush_dirty();
     reap_closed();
   }
@@ -87,6 +86,10 @@ void EventLoop::wait_and_dispatch() {
   const int n = ::epoll_wait(epoll_.get(), events, max_events_per_wait, timeout);
   if (n < 0 && errno != EINTR)
     throw std::system_error(errno, std::generic_category(), "epoll_wait");
+  // Timers first, so that what I/O handlers arm is measured from now, not
+  // from before the wait (the wheel's contract).
+  now_ = core::Clock::now();
+  timers_.advance(now_);
   for (int i = 0; i < n; ++i) dispatch(events[i]);
 }
 

@@ -4,7 +4,7 @@
 // connections), the connections accepted from it (in a table indexed by fd),
 // one receive buffer shared by all of them, and a timer wheel. Each socket is
 // registered once for input and output, edge-triggered; a loop iteration is:
-//   wait -> read (handlers parse and queue output) -> fire timers
+//   wait -> fire timers -> read (handlers parse and queue output)
 //        -> flush every connection that queued output (one send each)
 //        -> tell handlers of ended connections, and free them.
 // A connection is freed only at the end of an iteration, so a handler may
@@ -59,6 +59,9 @@ class EventLoop {
   Connection& add_connection(UniqueFd fd, const HandlerFactory& make_handler);
 
   core::TimerWheel& timers() noexcept { return timers_; }
+  // The time this iteration began (read once after epoll_wait): cheap
+  // enough to stamp every read with.
+  core::Clock::time_point now() const noexcept { return now_; }
   std::size_t connection_count() const noexcept { return connection_count_; }
 
  private:
@@ -95,6 +98,7 @@ class EventLoop {
   std::vector<int> pending_reads_;  // fds, not pointers: a reaped fd simply reads EAGAIN
   std::vector<Connection*> closed_;
   core::TimerWheel timers_;
+  core::Clock::time_point now_ = core::Clock::now();
   core::Timer shutdown_timer_;
   core::Timer resume_accepting_timer_;
   std::atomic<bool> stop_requested_{false};

@@ -4,88 +4,114 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
-#include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "core/units.hpp"
 #include "ws/server.hpp"
 #include "ws/websocket.hpp"
 
 namespace {
 
-constexpr const char* usage_text =
-    "usage: wsserver [options]\n"
-    "  --host ADDRESS       address to listen on (default 127.0.0.1)\n"
-    "  --port PORT          TCP port; 0 picks a free one (default 9001)\n"
-    "  --threads N          event loops, one per thread (default 1)\n"
-    "  --max-message BYTES  largest message accepted, K/M/G suffixes allowed;\n"
-    "                       larger ones are closed with 1009 (default 16M)\n"
-    "  --help               this text\n";
+using std::chrono::milliseconds;
+
+// One row per flag: the --help text is generated from this table, so a flag
+// cannot exist without its line and its default.
+struct Flag {
+  const char* name;
+  const char* value_name;
+  const char* default_text;
+  const char* help;
+  std::function<bool(ws::ServerOptions&, std::string_view)> apply;  // false: bad value
+};
+
+// Setters for the three kinds of value.
+template <typename Field>
+auto size_flag(Field ws::ServerOptions::*field, std::uint64_t min, std::uint64_t max) {
+  return [=](ws::ServerOptions& options, std::string_view text) {
+    const auto value = core::parse_size(text);
+    if (!value || *value < min || *value > max) return false;
+    options.*field = static_cast<Field>(*value);
+    return true;
+  };
+}
+
+auto seconds_flag(milliseconds ws::ServerOptions::*field) {
+  return [=](ws::ServerOptions& options, std::string_view text) {
+    const auto value = core::parse_seconds(text);
+    if (!value) return false;
+    options.*field = *value;
+    return true;
+  };
+}
+
+const std::vector<Flag>& flags() {
+  using O = ws::ServerOptions;
+  static const std::vector<Flag> table = {
+      {"--host", "ADDRESS", "127.0.0.1", "address to listen on",
+       [](O& o, std::string_view v) { return o.host = v, !v.empty(); }},
+      {"--port", "PORT", "9001", "TCP port; 0 picks a free one", size_flag(&O::port, 0, 65535)},
+      {"--threads", "N", "1", "event loops, one per thread", size_flag(&O::threads, 1, 1024)},
+      {"--max-message", "BYTES", "16M", "largest message; larger ones are closed with 1009",
+       size_flag(&O::max_message_size, 1, 1ull << 40)},
+      {"--max-connections", "N", "100000", "upgraded connections; past it 503 (0: no limit)",
+       size_flag(&O::max_connections, 0, 1ull << 32)},
+      {"--max-backpressure", "BYTES", "1M",
+       "unread output per connection; past it the slow consumer is closed with 1008",
+       size_flag(&O::max_backpressure, 1, 1ull << 40)},
+      {"--handshake-timeout", "SECONDS", "10", "to complete the upgrade, else dropped (0: none)",
+       seconds_flag(&O::handshake_timeout)},
+      {"--ping-interval", "SECONDS", "30", "ping a connection quiet this long (0: never)",
+       seconds_flag(&O::ping_interval)},
+      {"--idle-timeout", "SECONDS", "60", "close (1001) a connection quiet this long (0: never)",
+       seconds_flag(&O::idle_timeout)},
+      {"--close-timeout", "SECONDS", "5", "for the peer to answer our close, else dropped",
+       seconds_flag(&O::close_timeout)},
+      {"--shutdown-timeout", "SECONDS", "5", "on SIGINT/SIGTERM, for every close handshake",
+       seconds_flag(&O::shutdown_timeout)},
+  };
+  return table;
+}
+
+std::string usage_text() {
+  std::string text =
+      "usage: wsserver [options]\n"
+      "sizes take K/M/G suffixes (powers of 1024); durations are seconds, fractions allowed\n";
+  for (const Flag& flag : flags()) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-19s %-8s %s (default %s)\n", flag.name,
+                  flag.value_name, flag.help, flag.default_text);
+    text += line;
+  }
+  return text + "  --help                       this text\n";
+}
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "wsserver: %s\n%s", message.c_str(), usage_text);
+  std::fprintf(stderr, "wsserver: %s\n%s", message.c_str(), usage_text().c_str());
   std::exit(2);
 }
 
-// "64K" -> 65536. Whole numbers only; K, M and G are powers of 1024.
-std::optional<std::uint64_t> parse_size(std::string_view text) {
-  std::uint64_t multiplier = 1;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'K':
-      case 'k':
-        multiplier = 1ull << 10;
-        break;
-      case 'M':
-      case 'm':
-        multiplier = 1ull << 20;
-        break;
-      case 'G':
-      case 'g':
-        multiplier = 1ull << 30;
-        break;
-    }
-    if (multiplier != 1) text.remove_suffix(1);
-  }
-  if (text.empty() || text.size() > 12) return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return value * multiplier;
-}
-
-std::uint64_t parse_number(const std::string& flag, const char* text, std::uint64_t max) {
-  const auto value = parse_size(text);
-  if (!value || *value > max) usage_error("bad value for " + flag + ": " + text);
-  return *value;
+const Flag* find_flag(std::string_view name) {
+  for (const Flag& flag : flags())
+    if (name == flag.name) return &flag;
+  return nullptr;
 }
 
 ws::ServerOptions parse_flags(int argc, char** argv) {
   ws::ServerOptions options;
   for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(usage_text, stdout);
+    const std::string name = argv[i];
+    if (name == "--help" || name == "-h") {
+      std::fputs(usage_text().c_str(), stdout);
       std::exit(0);
     }
-    if (i + 1 >= argc) usage_error("missing value for " + flag);
+    const Flag* flag = find_flag(name);
+    if (!flag) usage_error("unknown option " + name);
+    if (i + 1 >= argc) usage_error("missing value for " + name);
     const char* value = argv[++i];
-    if (flag == "--host") {
-      options.host = value;
-    } else if (flag == "--port") {
-      options.port = static_cast<std::uint16_t>(parse_number(flag, value, 65535));
-    } else if (flag == "--threads") {
-      options.threads = static_cast<unsigned>(parse_number(flag, value, 1024));
-      if (options.threads == 0) usage_error("--threads must be at least 1");
-    } else if (flag == "--max-message") {
-      options.max_message_size = parse_number(flag, value, 1ull << 40);
-    } else {
-      usage_error("unknown option " + flag);
-    }
+    if (!flag->apply(options, value)) usage_error("bad value for " + name + ": " + value);
   }
   return options;
 }
@@ -98,19 +124,34 @@ ws::Route echo_route() {
   return ws::Route{"/echo", {}, std::move(handlers)};
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const ws::ServerOptions options = parse_flags(argc, argv);
-
-  // Signals are taken synchronously by this thread alone: block them before
-  // the loops' threads exist so that they inherit the mask.
+// Signals are taken synchronously by the main thread alone: blocked before
+// the loops' threads exist, so that they inherit the mask.
+sigset_t block_stop_signals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // sends use MSG_NOSIGNAL; this covers everything else
+  return stop_signals;
+}
+
+void print_counters(const ws::ServerCounters& c) {
+  const auto n = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  // The first four fields' format is read by tests/conformance/zero_copy_test.
+  std::printf(
+      "wsserver: stopped; connections %llu, messages %llu, bytes received %llu, "
+      "payload bytes copied %llu; handshake timeouts %llu, idle timeouts %llu, "
+      "slow consumers %llu, refused at capacity %llu\n",
+      n(c.connections), n(c.messages), n(c.bytes_received), n(c.bytes_copied),
+      n(c.handshake_timeouts), n(c.idle_timeouts), n(c.slow_consumers), n(c.over_capacity));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const ws::ServerOptions options = parse_flags(argc, argv);
+  sigset_t stop_signals = block_stop_signals();
 
   ws::Server server(options);
   server.route(echo_route());
@@ -128,13 +169,6 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal_number);
   server.stop();
   server.wait();
-  const ws::ServerCounters counters = server.counters();
-  std::printf(
-      "wsserver: stopped; connections %llu, messages %llu, bytes received %llu, "
-      "payload bytes copied %llu\n",
-      static_cast<unsigned long long>(counters.connections),
-      static_cast<unsigned long long>(counters.messages),
-      static_cast<unsigned long long>(counters.bytes_received),
-      static_cast<unsigned long long>(counters.bytes_copied));
+  print_counters(server.counters());
   return 0;
 }

@@ -34,6 +34,9 @@ struct Handlers {
   std::function<void(WebSocket&)> on_open;
   std::function<void(WebSocket&, const Message&)> on_message;
   std::function<void(WebSocket&, std::span<const std::uint8_t>)> on_pong;
+  // After send() returned SendResult::buffered: the output queue has fallen
+  // to the low-water mark (a quarter of max_backpressure); send more.
+  std::function<void(WebSocket&)> on_drain;
   // Once per opened connection, however it ended: the peer's close code
   // (1005 if it sent none), the code we failed it with, or 1006 (abnormal)
   // when the TCP connection ended without a close handshake.

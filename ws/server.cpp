@@ -24,7 +24,8 @@ void Server::start() {
   for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
     net::UniqueFd listener = net::listen_tcp(options.host, port_);
     port_ = net::local_port(listener.get());  // port 0: the others join the first's
-    auto& context = contexts_.emplace_back(std::make_unique<LoopContext>(LoopContext{config_, {}}));
+    auto& context = contexts_.emplace_back(
+        std::make_unique<LoopContext>(LoopContext{config_, open_connections_, {}}));
     loops_.push_back(std::make_unique<net::EventLoop>(
         std::move(listener),
         [&context = *context](net::Connection& connection) {

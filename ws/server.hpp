@@ -11,6 +11,7 @@
 // Thread safety: route() before start() only; stop() from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -40,6 +41,7 @@ class Server {
  private:
   ServerConfig config_;
   std::uint16_t port_ = 0;
+  std::atomic<std::size_t> open_connections_{0};  // upgraded, all loops
   std::vector<std::unique_ptr<LoopContext>> contexts_;  // one per loop, same index
   std::vector<std::unique_ptr<net::EventLoop>> loops_;
   std::vector<std::thread> threads_;

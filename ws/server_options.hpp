@@ -24,6 +24,24 @@ struct ServerOptions {
   std::chrono::milliseconds close_timeout{5000};
   // After stop(), how long connections get to close before being cut.
   std::chrono::milliseconds shutdown_timeout{5000};
+  // A connection that has not completed the upgrade by then is dropped
+  // (slowloris). 0: no limit.
+  std::chrono::milliseconds handshake_timeout{10000};
+  // A connection that has sent nothing for this long is pinged (gorilla's
+  // pingPeriod). 0: never ping.
+  std::chrono::milliseconds ping_interval{30000};
+  // A connection that has sent nothing (no frame at all, pongs included)
+  // for this long is closed with 1001, or dropped if its output is backed
+  // up (gorilla's pongWait). 0: never.
+  std::chrono::milliseconds idle_timeout{60000};
+  // Upgraded connections, all loops together; past it a new upgrade gets
+  // 503. 0: no limit (file descriptors still are one).
+  std::size_t max_connections = 100000;
+  // Bytes a connection may have queued that its peer has not read. A send
+  // to a backed-up queue that already holds this much closes the connection
+  // with 1008 (slow consumer); past half of it the connection is not read
+  // from; on_drain fires (and reading resumes) at a quarter of it.
+  std::size_t max_backpressure = 1024 * 1024;
 };
 
 // Options plus routes: immutable once the server starts, shared by its loops.

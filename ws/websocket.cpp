@@ -41,7 +41,12 @@ WebSocket::WebSocket(net::Connection& connection, LoopContext& context)
       context_(context),
       config_(context.config),
       reader_(ReaderOptions{Role::server, config_.options.max_message_size, 0}),
-      close_timer_([this] { connection_.abort(); }) {}
+      timer_([this] { on_timer(); }) {
+  connection_.set_low_water_mark(config_.options.max_backpressure / 4);
+  connection_.set_read_pause_mark(config_.options.max_backpressure / 2);
+  if (config_.options.handshake_timeout.count() > 0)
+    connection_.loop().timers().arm(timer_, config_.options.handshake_timeout);
+}
 
 WebSocket::~WebSocket() = default;
 
@@ -49,8 +54,14 @@ WebSocket::~WebSocket() = default;
 
 SendResult WebSocket::send(std::span<const std::uint8_t> payload, Opcode opcode) {
   if (state_ != State::open) return SendResult::dropped;
+  if (over_backpressure()) {
+    fail_slow_consumer();
+    return SendResult::dropped;
+  }
   write_frame(opcode, payload);
-  return SendResult::queued;
+  if (!connection_.backed_up()) return SendResult::sent;
+  connection_.request_drain();
+  return SendResult::buffered;
 }
 
 SendResult WebSocket::send_text(std::string_view text) {
@@ -59,15 +70,38 @@ SendResult WebSocket::send_text(std::string_view text) {
 
 SendResult WebSocket::ping(std::span<const std::uint8_t> payload) {
   if (state_ != State::open || payload.size() > max_control_payload) return SendResult::dropped;
-  write_frame(Opcode::ping, payload);
-  return SendResult::queued;
+  if (!write_control_frame(Opcode::ping, payload)) return SendResult::dropped;
+  return connection_.backed_up() ? SendResult::buffered : SendResult::sent;
 }
 
 void WebSocket::close(CloseCode code, std::string_view reason) {
   if (state_ != State::open) return;
   write_close_frame(static_cast<std::uint16_t>(code), reason.substr(0, max_close_reason));
   state_ = State::closing;
-  connection_.loop().timers().arm(close_timer_, config_.options.close_timeout);
+  connection_.loop().timers().arm(timer_, config_.options.close_timeout);
+}
+
+// The bound applies to a queue the kernel has refused (backed up); one that
+// is merely this iteration's output is sent early by the connection once it
+// reaches 64 KiB. A frame is refused when the queue already holds the bound,
+// so a connection's output stays under max_backpressure + one message, and
+// one message larger than the bound still goes to a peer that reads it.
+// (A peer that sends to itself, as on /echo, is not read from past half the
+// bound: see net::Connection. It is closed by the idle timeout if it never
+// reads again, not here.)
+bool WebSocket::over_backpressure() const noexcept {
+  return connection_.backed_up() &&
+         connection_.buffered_bytes() >= config_.options.max_backpressure;
+}
+
+// The peer does not read what we send: stop queuing for it rather than
+// growing memory. The data not yet begun is dropped (it would only delay
+// the close), the close 1008 follows the frame on the wire, and close_timeout
+// bounds the wait for a peer that reads nothing at all.
+void WebSocket::fail_slow_consumer() {
+  ++context_.counters.slow_consumers;
+  connection_.discard_unsent();
+  close(CloseCode::policy_violation, "slow consumer");
 }
 
 // Header and payload go straight into the output queue: one copy, and the
@@ -77,6 +111,21 @@ void WebSocket::write_frame(Opcode opcode, std::span<const std::uint8_t> payload
   const std::size_t header = write_frame_header(out, opcode, true, payload.size());
   if (!payload.empty()) std::memcpy(out + header, payload.data(), payload.size());
   connection_.commit_write(header + payload.size());
+}
+
+// Pings and pongs take the urgent lane: they pass queued data at the next
+// frame boundary. They count against max_backpressure too (a peer that
+// floods pings and reads nothing is a slow consumer like any other).
+bool WebSocket::write_control_frame(Opcode opcode, std::span<const std::uint8_t> payload) {
+  std::uint8_t frame[max_frame_header_size + max_control_payload];
+  if (over_backpressure()) {
+    fail_slow_consumer();
+    return false;
+  }
+  const std::size_t header = write_frame_header(frame, opcode, true, payload.size());
+  if (!payload.empty()) std::memcpy(frame + header, payload.data(), payload.size());
+  connection_.write_urgent({frame, header + payload.size()});
+  return true;
 }
 
 // 5.5.1: a close payload is empty or a 2-byte code plus a UTF-8 reason.
@@ -93,11 +142,18 @@ void WebSocket::write_close_frame(std::uint16_t code, std::string_view reason) {
 // ---- the reactor's events ----------------------------------------------------
 
 void WebSocket::on_data(std::span<std::uint8_t> bytes) {
+  // Any bytes count as life: a stamp, not a timer operation, per read.
+  last_received_ = connection_.loop().now();
+  ping_outstanding_ = false;
   if (state_ == State::awaiting_request) {
     bytes = bytes.subspan(read_request(bytes));
     if (state_ != State::open || bytes.empty()) return;  // frames may follow the head at once
   }
   if (state_ == State::open || state_ == State::closing) reader_.feed(bytes, *this);
+}
+
+void WebSocket::on_drain() {
+  if (state_ == State::open && route_->handlers.on_drain) route_->handlers.on_drain(*this);
 }
 
 void WebSocket::on_shutdown() {
@@ -107,7 +163,8 @@ void WebSocket::on_shutdown() {
 
 void WebSocket::on_disconnect() {
   finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
-  connection_.loop().timers().cancel(close_timer_);
+  connection_.loop().timers().cancel(timer_);
+  if (counted_) context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   if (!route_) return;
   ServerCounters& counters = context_.counters;
   const ReaderStats& stats = reader_.stats();
@@ -150,6 +207,10 @@ void WebSocket::handle_request(const HttpRequest& request) {
   if (const UpgradeRejection rejection = check_upgrade_request(request, route->upgrade);
       rejection.status != 0)
     return reject(rejection.status, rejection.reason);
+  if (!admit()) {
+    ++context_.counters.over_capacity;
+    return reject(503, "server at its connection limit");
+  }
 
   std::string response;
   append_upgrade_response(response, request, route->upgrade);
@@ -159,7 +220,20 @@ void WebSocket::handle_request(const HttpRequest& request) {
   path_ = request.path();
   subprotocol_ = select_subprotocol(request, route->upgrade);
   state_ = State::open;
+  arm_heartbeat(core::Clock::duration::zero());
   if (route_->handlers.on_open) route_->handlers.on_open(*this);
+}
+
+// max_connections, over all loops: reserve a place or refuse.
+bool WebSocket::admit() noexcept {
+  const std::size_t limit = config_.options.max_connections;
+  const std::size_t before = context_.open_connections.fetch_add(1, std::memory_order_relaxed);
+  if (limit != 0 && before >= limit) {
+    context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  counted_ = true;
+  return true;
 }
 
 void WebSocket::reject(int status, std::string_view reason) {
@@ -167,7 +241,62 @@ void WebSocket::reject(int status, std::string_view reason) {
   append_error_response(response, status, reason);
   connection_.write(as_bytes(response));
   state_ = State::done;
+  connection_.loop().timers().cancel(timer_);
   connection_.close_gracefully(config_.options.close_timeout);
+}
+
+// ---- time --------------------------------------------------------------------
+
+void WebSocket::on_timer() {
+  switch (state_) {
+    case State::awaiting_request:  // slowloris: no 408, the socket just goes
+      ++context_.counters.handshake_timeouts;
+      return connection_.abort();
+    case State::open:
+      return heartbeat();
+    case State::closing:  // the peer never answered our close
+      return connection_.abort();
+    case State::done:
+      return;
+  }
+}
+
+// gorilla's pingPeriod/pongWait, measured from the last read rather than
+// from the last ping, so a connection busy sending is never pinged.
+void WebSocket::heartbeat() {
+  const ServerOptions& options = config_.options;
+  const core::Clock::duration quiet = connection_.loop().now() - last_received_;
+  if (options.idle_timeout.count() > 0 && quiet >= options.idle_timeout) return close_idle();
+  const bool may_ping = !ping_outstanding_ || options.idle_timeout.count() == 0;
+  if (options.ping_interval.count() > 0 && quiet >= options.ping_interval && may_ping) {
+    if (!write_control_frame(Opcode::ping, {})) return;  // failed as a slow consumer
+    ping_outstanding_ = true;
+  }
+  arm_heartbeat(quiet);
+}
+
+// Next wake-up: when the quiet time reaches the ping interval (if not yet
+// pinged) or the idle timeout, whichever comes first. Without an idle
+// timeout, a quiet connection is pinged every ping interval.
+void WebSocket::arm_heartbeat(core::Clock::duration quiet) {
+  const ServerOptions& options = config_.options;
+  auto next = core::Clock::duration::max();
+  if (options.idle_timeout.count() > 0) next = options.idle_timeout - quiet;
+  if (options.ping_interval.count() > 0) {
+    if (quiet < options.ping_interval)
+      next = std::min<core::Clock::duration>(next, options.ping_interval - quiet);
+    else if (options.idle_timeout.count() == 0)
+      next = options.ping_interval;
+  }
+  if (next != core::Clock::duration::max()) connection_.loop().timers().arm(timer_, next);
+}
+
+// 1001 if the close can still reach the peer; a peer that does not even read
+// (its queue is backed up) is dropped at once.
+void WebSocket::close_idle() {
+  ++context_.counters.idle_timeouts;
+  if (connection_.backed_up()) return connection_.abort();
+  close(CloseCode::going_away, "idle timeout");
 }
 
 // ---- what the reader found -------------------------------------------------
@@ -179,7 +308,7 @@ void WebSocket::on_message(Opcode opcode, std::span<const std::uint8_t> payload)
 }
 
 void WebSocket::on_ping(std::span<const std::uint8_t> payload) {
-  if (state_ == State::open) write_frame(Opcode::pong, payload);  // 5.5.3: same payload
+  if (state_ == State::open) write_control_frame(Opcode::pong, payload);  // 5.5.3: same payload
 }
 
 void WebSocket::on_pong(std::span<const std::uint8_t> payload) {
@@ -205,7 +334,7 @@ void WebSocket::on_fail(CloseCode code) {
 void WebSocket::finish(std::uint16_t code, std::string_view reason) {
   const bool was_open = state_ == State::open || state_ == State::closing;
   state_ = State::done;
-  connection_.loop().timers().cancel(close_timer_);
+  connection_.loop().timers().cancel(timer_);
   connection_.close_gracefully(config_.options.close_timeout);
   if (was_open && route_->handlers.on_close) route_->handlers.on_close(*this, code, reason);
 }

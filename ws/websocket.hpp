@@ -8,6 +8,27 @@
 //      done <--------------------------------+  (our last frame flushed, FIN)
 // In `closing`, the peer has close_timeout to answer before it is dropped.
 //
+// Time (one intrusive timer per connection, on the loop's wheel; the states
+// above are disjoint, so one Timer serves all three):
+//   awaiting_request: handshake_timeout, then the socket is dropped;
+//   open:             heartbeat. Each read stamps the loop's time (no wheel
+//                     operation per read); when the timer fires it measures
+//                     the quiet time, pings after ping_interval, closes 1001
+//                     after idle_timeout, and re-arms for what remains;
+//   closing:          close_timeout, then the socket is dropped.
+//
+// Backpressure: send() returns sent, buffered or dropped (see SendResult).
+// Data frames queue in order; pings and pongs take the connection's urgent
+// lane and pass queued data at the next frame boundary, so a heartbeat is
+// never stuck behind a long queue. A send to a backed-up queue that already
+// holds max_backpressure fails the slow consumer: the data not yet begun is
+// discarded, and a close 1008 follows the frame being sent (after a close no
+// data frame may follow, 5.5.1). The connection is not read from while its
+// queue is past half the bound (net::Connection's read pause), so a peer
+// cannot make its own output grow by sending (/echo) faster than it reads.
+// A close for any other reason (shutdown's 1001, an answer to the peer's
+// close) goes after everything queued: what send() accepted is delivered.
+//
 // Thread safety: loop thread only. Every method may be called from any
 // handler of this server running on the same loop.
 #pragma once
@@ -28,8 +49,18 @@
 namespace ws {
 
 enum class SendResult : std::uint8_t {
-  queued,   // in the output queue; leaves at the end of this loop iteration
-  dropped,  // the connection is closing or closed: nothing was queued
+  // Queued behind nothing the peer has yet to read: leaves with this loop
+  // iteration's send (or already has, for a large queue).
+  sent,
+  // Queued, but the peer reads slower than we write: the frame waits behind
+  // buffered_bytes(). Handlers::on_drain fires when the queue has fallen to
+  // the low-water mark; sending more before that brings max_backpressure
+  // closer.
+  buffered,
+  // Nothing queued: the connection is closing or closed, or its backed-up
+  // queue already holds max_backpressure, and the connection is now being
+  // closed with 1008 (slow consumer).
+  dropped,
 };
 
 // The reactor and the reader call it through its bases; the overrides are
@@ -52,6 +83,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
 
   std::string_view path() const noexcept { return path_; }
   std::string_view subprotocol() const noexcept { return subprotocol_; }
+  // Bytes queued that the peer has not read yet (frames and control frames).
   std::size_t buffered_bytes() const noexcept { return connection_.buffered_bytes(); }
   const ReaderStats& stats() const noexcept { return reader_.stats(); }
 
@@ -63,6 +95,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
 
   // net::StreamHandler
   void on_data(std::span<std::uint8_t> bytes) override;
+  void on_drain() override;
   void on_shutdown() override;
   void on_disconnect() override;
   // MessageSink
@@ -75,8 +108,16 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   std::size_t read_request(std::span<const std::uint8_t> bytes);
   void handle_request(const HttpRequest& request);
   void reject(int status, std::string_view reason);
+  bool admit() noexcept;
   void write_frame(Opcode opcode, std::span<const std::uint8_t> payload);
+  bool write_control_frame(Opcode opcode, std::span<const std::uint8_t> payload);
   void write_close_frame(std::uint16_t code, std::string_view reason);
+  bool over_backpressure() const noexcept;
+  void fail_slow_consumer();
+  void on_timer();
+  void heartbeat();
+  void arm_heartbeat(core::Clock::duration quiet);
+  void close_idle();
   void finish(std::uint16_t code, std::string_view reason);
 
   net::Connection& connection_;
@@ -87,7 +128,10 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   core::ByteBuffer request_head_;  // only when the head spans several reads
   std::size_t request_scanned_ = 0;
   MessageReader reader_;
-  core::Timer close_timer_;
+  core::Timer timer_;                     // handshake, heartbeat or close timeout, by state_
+  core::Clock::time_point last_received_;  // the loop's time at the last read
+  bool ping_outstanding_ = false;          // pinged, nothing received since
+  bool counted_ = false;                   // in LoopContext::open_connections
   std::string path_;
   std::string subprotocol_;
 };
