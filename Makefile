@@ -93,6 +93,21 @@ conformance: $(SERVER) $(CONFORMANCE) $(WSLOAD)
 interop: $(SERVER)
 	@bash tests/interop/run.sh $(SERVER)
 
+# The peer comparison (bench/compare.py): our server, five peer echo servers
+# (bench/peers/, built from Debian packages by bench/peers/build.sh) and a
+# plain-TCP ceiling, each under wsload with the server on core 0 and wsload on
+# core 1; table, CSV and chart in $(BUILD)/compare/. bench/peers/install.sh
+# installs the peers' packages. COMPARE_ARGS=... adds flags (--help lists them).
+.PHONY: compare peers
+
+peers:
+	@bash bench/peers/install.sh
+	@bash bench/peers/build.sh $(BUILD)/peers
+
+compare: deps
+	@$(MAKE) --no-print-directory peers $(SERVER) $(WSLOAD)
+	@/usr/bin/python3 bench/compare.py --build $(BUILD) $(COMPARE_ARGS)
+
 clean:
 	rm -rf build
 
