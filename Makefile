@@ -11,6 +11,8 @@
 #   BUILD=dir           build somewhere else (parallel builds in one tree)
 
 CXX      ?= g++
+# Every build is parallel (2 cores here); `make -j1` still overrides.
+MAKEFLAGS += -j$(shell nproc)
 SANITIZE ?= 0
 NATIVE   ?= 0
 
