@@ -357,6 +357,14 @@ def ratio_cell(all_servers, sc, res):
     return f"{r:.2f}× vs {best[0]}"
 
 
+def load_average():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def machine():
     cpu = "unknown CPU"
     try:
@@ -403,7 +411,8 @@ def write_table(path, all_servers, scenarios, res, meta):
         f"# Peer comparison, {meta['date']}",
         "",
         f"Machine: {meta['machine']}.  ",
-        f"Command: `{meta['command']}` ({meta['elapsed']}).  ",
+        f"Command: `{meta['command']}` ({meta['elapsed']}; load average "
+        f"{meta['load_before']} before, {meta['load_after']} after).  ",
         f"Each cell: median of {meta['runs']} runs of {meta['duration']} s after {meta['warmup']} s "
         f"of warm-up; server pinned to core {SERVER_CORE}, wsload (one thread) to core "
         f"{LOAD_CORE}; every server single-threaded. E is the server's VmRSS holding "
@@ -530,6 +539,7 @@ def main():
     wsload = opts.wsload or os.path.join(build, "wsload")
     os.makedirs(opts.out, exist_ok=True)
     started = time.monotonic()
+    opts.load_before = load_average()
     all_servers = servers(build)
     scenarios = [sc for sc in SCENARIOS if sc.key in opts.scenarios.upper()]
     if opts.report_only:
@@ -542,10 +552,11 @@ def main():
 
     try:  # 10,000 connections: each side needs the fds (children inherit this)
         resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
-    except (ValueError, OSError):
+    except (ValueError, OSError):  # no CAP_SYS_RESOURCE: as far as the hard limit goes
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        print(f"compare: RLIMIT_NOFILE is {hard}; scenario E may fail", file=sys.stderr)
+        if hard != resource.RLIM_INFINITY and hard < 10100:
+            print(f"compare: RLIMIT_NOFILE is {hard}; scenario E will fail", file=sys.stderr)
 
     pin = (os.cpu_count() or 1) >= 2 and subprocess.run(
         ["taskset", "-c", "0", "true"], capture_output=True).returncode == 0
@@ -631,6 +642,7 @@ def report(opts, build, all_servers, scenarios, res, elapsed):
         "machine": machine(),
         "command": "make compare",
         "elapsed": f"measuring took {elapsed / 60:.1f} min",
+        "load_before": opts.load_before, "load_after": load_average(),
         "runs": opts.runs, "duration": opts.duration, "warmup": opts.warmup,
         "versions": versions(build),
     }
