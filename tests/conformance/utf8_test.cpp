@@ -48,6 +48,11 @@ std::vector<ValidCase> valid_cases() {
                            0x10000u, 0x3FFFFu, 0x40000u, 0xFFFFFu, 0x100000u, 0x10FFFFu}) {
     boundaries += utf8_encode(cp);
   }
+  std::string noncharacters;  // Kuhn 5.3 / Autobahn 6.22: all 66 are valid UTF-8
+  for (std::uint32_t cp = 0xFDD0; cp <= 0xFDEF; ++cp) noncharacters += utf8_encode(cp);
+  for (std::uint32_t plane = 0; plane <= 0x10; ++plane) {
+    noncharacters += utf8_encode(plane << 16 | 0xFFFE) + utf8_encode(plane << 16 | 0xFFFF);
+  }
   return {
       {"ascii", "Hello, world!"},
       {"nul", std::string("a\0b", 3)},
@@ -76,6 +81,7 @@ std::vector<ValidCase> valid_cases() {
        "\xe3\x81\x84\xe3\x82\x8d\xe3\x81\xaf\xe3\x81\xab\xe3\x81\xbb\xe3\x81\xb8\xe3\x81\xa8"},
       {"emoji", cps({0x1F600, 0x1F44D, 0x1F3FD, 0x200D, 0x2764, 0xFE0F, 0x1F468, 0x200D, 0x1F469})},
       {"four_byte_run", cps({0x10000, 0x10001, 0x1F600, 0x2A6D6, 0x10FFFF, 0x10FFFD})},
+      {"all_noncharacters", noncharacters},
       {"mixed_300", utf8_text_payload(300)},
   };
 }
