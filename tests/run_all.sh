@@ -154,6 +154,9 @@ run_stage() {
 }
 
 cd "$root" || exit 2
+# Thousands of parametrized cases: print failures and summaries, not every OK
+# (GTEST_BRIEF=0 make test shows them all).
+export GTEST_BRIEF="${GTEST_BRIEF:-1}"
 run_stage unit gtest "$build/unit_tests" "$build/unit_tests"
 export WSSERVER="$build/wsserver"
 run_stage conformance gtest "$build/conformance_tests" "$build/conformance_tests"
