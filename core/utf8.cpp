@@ -1,4 +1,11 @@
-// core/utf8.cpp: the scalar UTF-8 validator, a DFA over byte classes.
+// core/utf8.cpp: the validator, the scalar kernel (a DFA over byte classes),
+// the kernel list and the dispatch.
+//
+// The DFA does the validator's byte-exact work at the edges of a chunk (the
+// end of a sequence the previous chunk left unfinished, and the start of one
+// this chunk leaves unfinished); a whole-buffer kernel, vector where the CPU
+// allows, does the bulk between them. The vector kernels are in
+// core/utf8_ssse3.cpp, core/utf8_avx2.cpp, core/utf8_avx512.cpp.
 //
 // Each byte maps to one of 12 classes; the state says how many continuation
 // bytes are still owed and, right after the lead bytes E0, ED, F0 and F4, which
@@ -17,6 +24,9 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+
+#include "core/cpu_features.hpp"
+#include "core/utf8_lookup.hpp"
 
 namespace core {
 namespace {
@@ -111,10 +121,9 @@ std::size_t skip_ascii_words(const std::uint8_t* p, std::size_t i, std::size_t n
   return i;
 }
 
-// The scalar kernel: runs the DFA over p[0..n) from `state` and returns the
-// final state, stopping at the first byte that rejects. A SIMD kernel goes
-// beside this one with the same signature.
-std::uint8_t run_scalar(std::uint8_t state, const std::uint8_t* p, std::size_t n) noexcept {
+// Runs the DFA over p[0..n) from `state` and returns the final state,
+// stopping at the first byte that rejects.
+std::uint8_t run_dfa(std::uint8_t state, const std::uint8_t* p, std::size_t n) noexcept {
   std::size_t i = 0;
   while (i < n) {
     if (state == kAccept) {
@@ -128,10 +137,87 @@ std::uint8_t run_scalar(std::uint8_t state, const std::uint8_t* p, std::size_t n
   return state;
 }
 
+// The scalar kernel.
+bool validate_scalar(const std::uint8_t* p, std::size_t n) noexcept {
+  return run_dfa(kAccept, p, n) == kAccept;
+}
+
+// Where the sequence that p[0..n) leaves unfinished starts, or n if none.
+// Looks at the last three bytes only, for a lead byte that announces more
+// bytes than are left. If the text is a valid prefix, that is exactly the
+// start of its unfinished last code point (or n when it ends on a boundary).
+// If not, the bytes before the answer are not valid and complete either,
+// whatever it is, so the kernel that checks them fails, as it must.
+std::size_t unfinished_start(const std::uint8_t* p, std::size_t n) noexcept {
+  if (n >= 1 && p[n - 1] >= 0xC0) return n - 1;  // any lead, 0 of 1..3 more
+  if (n >= 2 && p[n - 2] >= 0xE0) return n - 2;  // 3- or 4-byte lead, 1 of 2..3
+  if (n >= 3 && p[n - 3] >= 0xF0) return n - 3;  // 4-byte lead, 2 of 3
+  return n;
+}
+
+// Below this many bytes the DFA beats any vector kernel, whose fixed cost
+// (copying a partial block, the table set-up) is some 15 ns: so short chunks
+// and texts, which are common (small messages, close reasons), skip it.
+constexpr std::size_t kMinKernelBytes = 16;
+
+struct KernelList {
+  std::array<Utf8Kernel, 4> kernels;
+  std::size_t count = 0;
+};
+
+KernelList list_kernels() noexcept {
+  KernelList list;
+  list.kernels[list.count++] = {"scalar", validate_scalar};
+#if defined(__x86_64__)
+  namespace d = utf8_detail;
+  const CpuFeatures& cpu = cpu_features();
+  if (cpu.ssse3) list.kernels[list.count++] = {"ssse3", d::validate_ssse3};
+  if (cpu.avx2) list.kernels[list.count++] = {"avx2", d::validate_avx2};
+  if (cpu.avx512) list.kernels[list.count++] = {"avx512", d::validate_avx512};
+#endif
+  return list;
+}
+
+// The kernel every call uses, chosen on first use.
+const Utf8Kernel& best_kernel() noexcept {
+  static const Utf8Kernel& best = available_utf8_kernels().back();
+  return best;
+}
+
 }  // namespace
 
+std::span<const Utf8Kernel> available_utf8_kernels() noexcept {
+  static const KernelList list = list_kernels();
+  return {list.kernels.data(), list.count};
+}
+
 bool Utf8Validator::feed(std::span<const std::uint8_t> chunk) noexcept {
-  if (state_ != kReject) state_ = run_scalar(state_, chunk.data(), chunk.size());
+  return feed(chunk, best_kernel());
+}
+
+bool Utf8Validator::feed(std::span<const std::uint8_t> chunk, const Utf8Kernel& kernel) noexcept {
+  if (state_ == kReject) return false;
+  const std::uint8_t* p = chunk.data();
+  const std::size_t n = chunk.size();
+  // Finish the sequence the last chunk left unfinished: at most 3 bytes.
+  std::size_t i = 0;
+  for (; state_ != kAccept && i < n; ++i) {
+    state_ = kNext[state_][kByteClass[p[i]]];
+    if (state_ == kReject) return false;
+  }
+  if (i == n) return true;
+  // The bulk, from a code point boundary to the start of an unfinished
+  // sequence at the end, is valid and complete or the chunk fails.
+  const std::size_t cut = i + unfinished_start(p + i, n - i);
+  const bool bulk_ok =
+      cut - i < kMinKernelBytes ? validate_scalar(p + i, cut - i) : kernel.validate(p + i, cut - i);
+  if (!bulk_ok) {
+    state_ = kReject;
+    return false;
+  }
+  // The unfinished sequence (at most 3 bytes): the DFA says whether it can
+  // still become valid, and its state carries it into the next chunk.
+  state_ = run_dfa(kAccept, p + cut, n - cut);
   return state_ != kReject;
 }
 
@@ -140,8 +226,8 @@ bool Utf8Validator::complete() const noexcept { return state_ == kAccept; }
 void Utf8Validator::reset() noexcept { state_ = kAccept; }
 
 bool is_valid_utf8(std::span<const std::uint8_t> text) noexcept {
-  Utf8Validator v;
-  return v.feed(text) && v.complete();
+  if (text.size() < kMinKernelBytes) return validate_scalar(text.data(), text.size());
+  return best_kernel().validate(text.data(), text.size());
 }
 
 }  // namespace core

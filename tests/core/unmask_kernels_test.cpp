@@ -4,6 +4,8 @@
 // and moving down over a header; then large random buffers. A kernel the CPU
 // lacks is skipped, and says so.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -174,6 +176,60 @@ TEST_P(UnmaskKernelTest, MoveDownEveryDistance) {
               << describe(length, align, phase) << " distance " << distance;
         }
   EXPECT_TRUE(arena_equals(*canary_));
+}
+
+// Three pages, the outer two inaccessible: bytes that end on the last byte
+// of the middle page, or start on its first, show a kernel that reads or
+// writes outside them by crashing, with or without sanitizers.
+class GuardedPage {
+ public:
+  GuardedPage() {
+    void* p = mmap(nullptr, 3 * size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    base_ = static_cast<std::uint8_t*>(p);
+    mprotect(base_, size_, PROT_NONE);
+    mprotect(base_ + 2 * size_, size_, PROT_NONE);
+  }
+  ~GuardedPage() {
+    if (base_ != nullptr) munmap(base_, 3 * size_);
+  }
+  GuardedPage(const GuardedPage&) = delete;
+  GuardedPage& operator=(const GuardedPage&) = delete;
+
+  bool ok() const { return base_ != nullptr; }
+  std::uint8_t* begin() const { return base_ + size_; }
+  std::uint8_t* end() const { return base_ + 2 * size_; }
+
+ private:
+  std::size_t size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::uint8_t* base_ = nullptr;  // owned: the mapping
+};
+
+TEST_P(UnmaskKernelTest, TouchesNothingOutsideItsBytes) {
+  GuardedPage source, destination;
+  ASSERT_TRUE(source.ok() && destination.ok());
+  for (std::size_t length = 0; length <= 300; ++length)
+    for (std::size_t phase = 0; phase < 4; ++phase) {
+      SCOPED_TRACE(describe(length, 0, phase));
+      const Bytes& want = expected_[phase];
+      // Copying, both ends against a guard.
+      std::uint8_t* src = source.end() - length;
+      std::copy_n(source_.begin(), length, src);
+      kernel_->copy(destination.end() - length, src, length, kKey, phase);
+      ASSERT_TRUE(std::equal(want.begin(), want.begin() + length, destination.end() - length));
+      kernel_->copy(destination.begin(), source.end() - length, length, kKey, phase);
+      ASSERT_TRUE(std::equal(want.begin(), want.begin() + length, destination.begin()));
+      // In place at either edge, and moving down from the end to the start.
+      kernel_->copy(src, src, length, kKey, phase);
+      ASSERT_TRUE(std::equal(want.begin(), want.begin() + length, src));
+      std::copy_n(source_.begin(), length, source.begin());
+      kernel_->copy(source.begin(), source.begin(), length, kKey, phase);
+      ASSERT_TRUE(std::equal(want.begin(), want.begin() + length, source.begin()));
+      std::uint8_t* dst = source.end() - length - 14;
+      std::copy_n(source_.begin(), length, dst + 14);
+      kernel_->copy(dst, dst + 14, length, kKey, phase);
+      ASSERT_TRUE(std::equal(want.begin(), want.begin() + length, dst));
+    }
 }
 
 // 1 MiB and an odd few bytes, at random alignments and phases: in place,
