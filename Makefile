@@ -4,6 +4,7 @@
 #   make run            install missing packages, build, start the server
 #   make test           install missing packages, build, run the whole suite
 #   make deps           install missing Debian packages (and npm test deps)
+#   make bench          install missing packages, build, run the microbenchmarks
 #   make clean          remove build/
 #
 #   SANITIZE=1          AddressSanitizer + UBSan, in build/sanitize/
@@ -94,6 +95,29 @@ conformance: $(SERVER) $(CONFORMANCE) $(WSLOAD)
 
 interop: $(SERVER)
 	@bash tests/interop/run.sh $(SERVER)
+
+# Microbenchmarks (bench/*.cpp, Google Benchmark): pinned to CPU 1 when taskset
+# and a second CPU exist, each benchmark repeated 5 times and reported as
+# mean/median/stddev/cv; Google Benchmark's JSON goes to $(BENCH_JSON), then
+# bench/summarize.py prints the medians and the target ratios (docs/BENCHMARKS.md).
+# BENCH_ARGS=... adds flags, e.g. BENCH_ARGS=--benchmark_filter=Utf8.
+BENCH_SRCS  := $(wildcard bench/*.cpp)
+BENCH       := $(BUILD)/bench/micro_bench
+BENCH_JSON  := $(BUILD)/bench/micro.json
+BENCH_PIN   := $(shell [ "$$(nproc)" -gt 1 ] && command -v taskset >/dev/null && echo taskset -c 1)
+BENCH_FLAGS := --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+               --benchmark_min_time=0.1
+.PHONY: bench
+
+$(BENCH): $(call obj,$(BENCH_SRCS)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -lbenchmark -lpthread -o $@
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH)
+	$(BENCH_PIN) $(BENCH) $(BENCH_FLAGS) $(BENCH_ARGS) \
+	  --benchmark_out=$(BENCH_JSON) --benchmark_out_format=json
+	@/usr/bin/python3 bench/summarize.py $(BENCH_JSON)
 
 # The peer comparison (bench/compare.py): our server, five peer echo servers
 # (bench/peers/, built from Debian packages by bench/peers/build.sh) and a
