@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "net/event_loop.hpp"
@@ -82,11 +83,12 @@ void Connection::abort() noexcept { finish(); }
 // Read until EAGAIN (edge-triggered contract) or until the budget runs out.
 void Connection::on_readable(std::span<std::uint8_t> receive_buffer) {
   for (int reads = 0; reads < max_reads_per_event; ++reads) {
-    if (waiting_writable_ && buffered_bytes() > read_pause_above_) {
+    const std::size_t room = read_room(receive_buffer.size());
+    if (room == 0) {
       reading_paused_ = true;  // flush() resumes us at the low-water mark
       return;
     }
-    const ssize_t n = ::recv(fd_.get(), receive_buffer.data(), receive_buffer.size(), 0);
+    const ssize_t n = ::recv(fd_.get(), receive_buffer.data(), room, 0);
     if (n > 0) {
       // Once we decided to close, the peer's bytes are drained unread.
       if (state_ == State::open)
@@ -103,6 +105,16 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer) {
     return;
   }
   loop_.schedule_read(*this);
+}
+
+// How much to read now. While backed up, no more than the room left under
+// the read-pause mark: what a handler queues in answer to a read is then
+// bounded by it too, when answers are no larger than requests (an echo, whose
+// frames lose the 4-byte mask on the way back).
+std::size_t Connection::read_room(std::size_t buffer_size) const noexcept {
+  if (!waiting_writable_) return buffer_size;
+  const std::size_t queued = buffered_bytes();
+  return queued >= read_pause_above_ ? 0 : std::min(buffer_size, read_pause_above_ - queued);
 }
 
 void Connection::on_writable() {

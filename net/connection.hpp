@@ -22,10 +22,11 @@
 // backed_up() says a send hit EAGAIN and the queue has not emptied since.
 // After a send had to wait (or after request_drain()), the handler's
 // on_drain() fires once the queue falls to the low-water mark. A backed-up
-// connection holding more than the read-pause mark is not read from until
-// it is back at the low-water mark: the peer that does not read what we
-// send is not given more work (an echo to it cannot grow without bound),
-// and TCP's flow control pushes back on its sends.
+// connection reads no more than the room left under the read-pause mark,
+// and once at the mark is not read from until it is back at the low-water
+// mark: a peer that does not read what we send is not given more work (an
+// echo to it cannot grow past the mark), and TCP's flow control pushes back
+// on its sends.
 //
 // Pongs and pings while nothing is backed up are ordinary units, in order
 // with the data around them; only a queue the peer has refused is passed.
@@ -93,6 +94,7 @@ class Connection {
   enum class SendStatus : std::uint8_t { done, blocked, failed };
 
   void on_readable(std::span<std::uint8_t> receive_buffer);
+  std::size_t read_room(std::size_t buffer_size) const noexcept;
   void on_writable();
   void flush();
   SendStatus send_queued() noexcept;

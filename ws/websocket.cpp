@@ -164,7 +164,6 @@ void WebSocket::on_shutdown() {
 void WebSocket::on_disconnect() {
   finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
   connection_.loop().timers().cancel(timer_);
-  if (counted_) context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   if (!route_) return;
   ServerCounters& counters = context_.counters;
   const ReaderStats& stats = reader_.stats();
@@ -334,6 +333,10 @@ void WebSocket::on_fail(CloseCode code) {
 void WebSocket::finish(std::uint16_t code, std::string_view reason) {
   const bool was_open = state_ == State::open || state_ == State::closing;
   state_ = State::done;
+  if (counted_) {  // the place is free once the WebSocket is, not the socket's linger
+    counted_ = false;
+    context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
   connection_.loop().timers().cancel(timer_);
   connection_.close_gracefully(config_.options.close_timeout);
   if (was_open && route_->handlers.on_close) route_->handlers.on_close(*this, code, reason);
