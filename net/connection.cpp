@@ -183,7 +183,8 @@ void Connection::consume_output(std::size_t n) noexcept {
 // From the first unsent byte to the next known unit boundary: a recorded
 // one, else the end of the queue (the queue always ends on a boundary).
 std::size_t Connection::bytes_to_boundary() const noexcept {
-  if (unit_head_ < unit_ends_.size()) return static_cast<std::size_t>(unit_ends_[unit_head_] - sent_);
+  if (unit_head_ < unit_ends_.size())
+    return static_cast<std::size_t>(unit_ends_[unit_head_] - sent_);
   return output_.size();
 }
 

@@ -109,7 +109,7 @@ class Connection {
   UniqueFd fd_;
   std::unique_ptr<StreamHandler> handler_;
   core::ByteBuffer output_;
-  core::ByteBuffer urgent_;              // control frames; empty (no memory) nearly always
+  core::ByteBuffer urgent_;               // control frames; empty (no memory) nearly always
   std::vector<std::uint64_t> unit_ends_;  // stream offsets of some unit ends, ascending
   std::size_t unit_head_ = 0;             // first entry of unit_ends_ not yet passed
   std::uint64_t sent_ = 0;                // stream offset of output_'s first byte
@@ -118,11 +118,11 @@ class Connection {
   core::Timer linger_timer_;
   std::chrono::milliseconds linger_{0};
   State state_ = State::open;
-  bool dirty_ = false;               // queued in the loop's flush list
-  bool waiting_writable_ = false;    // a send hit EAGAIN; EPOLLOUT resumes us
-  bool drain_owed_ = false;          // on_drain() is due at the low-water mark
-  bool front_at_boundary_ = true;    // output_'s first byte starts a unit
-  bool reading_paused_ = false;      // over the read-pause mark, see above
+  bool dirty_ = false;             // queued in the loop's flush list
+  bool waiting_writable_ = false;  // a send hit EAGAIN; EPOLLOUT resumes us
+  bool drain_owed_ = false;        // on_drain() is due at the low-water mark
+  bool front_at_boundary_ = true;  // output_'s first byte starts a unit
+  bool reading_paused_ = false;    // over the read-pause mark, see above
 };
 
 }  // namespace net

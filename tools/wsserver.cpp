@@ -81,8 +81,8 @@ std::string usage_text() {
       "sizes take K/M/G suffixes (powers of 1024); durations are seconds, fractions allowed\n";
   for (const Flag& flag : flags()) {
     char line[256];
-    std::snprintf(line, sizeof line, "  %-19s %-8s %s (default %s)\n", flag.name,
-                  flag.value_name, flag.help, flag.default_text);
+    std::snprintf(line, sizeof line, "  %-19s %-8s %s (default %s)\n", flag.name, flag.value_name,
+                  flag.help, flag.default_text);
     text += line;
   }
   return text + "  --help                       this text\n";

@@ -13,10 +13,10 @@ namespace ws {
 
 // What the connections of a loop did, added up when each one ends.
 struct ServerCounters {
-  std::uint64_t connections = 0;     // upgraded to WebSocket
-  std::uint64_t messages = 0;        // whole messages received
-  std::uint64_t bytes_received = 0;  // after the upgrade, headers included
-  std::uint64_t bytes_copied = 0;    // payload copied out of the receive buffer
+  std::uint64_t connections = 0;         // upgraded to WebSocket
+  std::uint64_t messages = 0;            // whole messages received
+  std::uint64_t bytes_received = 0;      // after the upgrade, headers included
+  std::uint64_t bytes_copied = 0;        // payload copied out of the receive buffer
   std::uint64_t handshake_timeouts = 0;  // dropped before completing the upgrade
   std::uint64_t idle_timeouts = 0;       // closed (1001) or dropped after idle_timeout
   std::uint64_t slow_consumers = 0;      // closed with 1008 at max_backpressure

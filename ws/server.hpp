@@ -41,7 +41,7 @@ class Server {
  private:
   ServerConfig config_;
   std::uint16_t port_ = 0;
-  std::atomic<std::size_t> open_connections_{0};  // upgraded, all loops
+  std::atomic<std::size_t> open_connections_{0};        // upgraded, all loops
   std::vector<std::unique_ptr<LoopContext>> contexts_;  // one per loop, same index
   std::vector<std::unique_ptr<net::EventLoop>> loops_;
   std::vector<std::thread> threads_;

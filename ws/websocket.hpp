@@ -128,7 +128,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   core::ByteBuffer request_head_;  // only when the head spans several reads
   std::size_t request_scanned_ = 0;
   MessageReader reader_;
-  core::Timer timer_;                     // handshake, heartbeat or close timeout, by state_
+  core::Timer timer_;                      // handshake, heartbeat or close timeout, by state_
   core::Clock::time_point last_received_;  // the loop's time at the last read
   bool ping_outstanding_ = false;          // pinged, nothing received since
   bool counted_ = false;                   // in LoopContext::open_connections
