@@ -490,7 +490,8 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key above
+set key inside top left horizontal
+set offsets 0, 0, graph 0.15, 0
 set xtics rotate by -30 noenhanced
 set yrange [0:*]
 set multiplot layout 2,2 title "wsserver vs peers, one thread each (server on core {SERVER_CORE}, wsload on core {LOAD_CORE}); * = missing"

@@ -36,16 +36,19 @@ build gorilla-echo bench/peers/gorilla/main.go \
 # Boost.Beast and websocketpp are header-only over Boost.Asio (Boost 1.74).
 # websocketpp 0.8.2 predates C++20 (constructors spelled with template ids,
 # basic<c, n>(...) in logger/basic.hpp, are ill-formed there): C++17.
+# These two take most of the build time, so they compile side by side.
 build beast-echo bench/peers/beast/echo.cpp \
-  "$CXX" -std=c++20 "${CXXFLAGS[@]}" bench/peers/beast/echo.cpp -o "$out/beast-echo"
+  "$CXX" -std=c++20 "${CXXFLAGS[@]}" bench/peers/beast/echo.cpp -o "$out/beast-echo" &
 build websocketpp-echo bench/peers/websocketpp/echo.cpp \
-  "$CXX" -std=c++17 "${CXXFLAGS[@]}" bench/peers/websocketpp/echo.cpp -o "$out/websocketpp-echo"
+  "$CXX" -std=c++17 "${CXXFLAGS[@]}" bench/peers/websocketpp/echo.cpp -o "$out/websocketpp-echo" &
 
 build lws-echo bench/peers/lws/echo.cpp \
   bash -c "$CXX -std=c++20 ${CXXFLAGS[*]} bench/peers/lws/echo.cpp -o $out/lws-echo \$(pkg-config --cflags --libs libwebsockets)"
 
 build tcp-echo bench/peers/tcp/echo.cpp \
   "$CXX" -std=c++20 "${CXXFLAGS[@]}" bench/peers/tcp/echo.cpp -o "$out/tcp-echo"
+
+wait
 
 # Node ws needs no build, only its package (bench/peers/install.sh).
 if [ ! -d bench/peers/node/node_modules/ws ]; then
