@@ -277,9 +277,14 @@ def smoke(srv, port):
             return got == b"ping-" * 1000
         except OSError:
             return False
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench/peers/smoke.py"), srv.url(port)],
-                       capture_output=True, text=True, timeout=60)
-    return r.returncode == 0
+    p = spawn([sys.executable, os.path.join(ROOT, "bench/peers/smoke.py"), srv.url(port)],
+              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return p.wait(60) == 0
+    except subprocess.TimeoutExpired:
+        return False
+    finally:
+        stop(p)
 
 
 def summarize(results):
