@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -49,9 +48,10 @@ struct LoadRun {
 
   // A numeric field of the --json object, or -1 if absent.
   double field(const std::string& name) const {
-    std::smatch m;
-    const std::regex re("\"" + name + "\":(-?[0-9.]+)");
-    return std::regex_search(out, m, re) ? std::stod(m[1]) : -1;
+    const std::string key = "\"" + name + "\":";
+    const auto at = out.find(key);
+    if (at == std::string::npos) return -1;
+    return std::strtod(out.c_str() + at + key.size(), nullptr);
   }
   std::string describe() const {
     return "exit " + std::to_string(exit_code) + "\nstdout: " + out + "\nstderr: " + err;
