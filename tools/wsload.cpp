@@ -69,6 +69,7 @@ class Run {
     const Nanos window_start = start + static_cast<Nanos>(o_.warmup_s * 1e9);
     const Nanos window_end = window_start + static_cast<Nanos>(o_.duration_s * 1e9);
     control_.window_start.store(window_start, std::memory_order_relaxed);
+    window_start_ = window_start;
     control_.window_end.store(window_end, std::memory_order_relaxed);
     control_.phase.store(1, std::memory_order_release);
     if (o_.idle)
@@ -133,9 +134,12 @@ class Run {
     if (last_progress_ != 0) {
       const double rate = static_cast<double>(echoes - last_echoes_) * 1e9 /
                           static_cast<double>(now - last_progress_);
-      std::printf("wsload: %6.1f s  %10.0f msg/s  %u/%u open  %llu problems\n",
+      const char* phase = control_.phase.load(std::memory_order_relaxed) == 0 ? "  (ramp-up)"
+                          : now < window_start_                               ? "  (warm-up)"
+                                                                              : "";
+      std::printf("wsload: %6.1f s  %10.0f msg/s  %u/%u open  %llu problems%s\n",
                   static_cast<double>(now - first_progress_) / 1e9, rate, open_count(),
-                  o_.connections, static_cast<unsigned long long>(problems));
+                  o_.connections, static_cast<unsigned long long>(problems), phase);
       std::fflush(stdout);
     } else {
       first_progress_ = now;
@@ -151,6 +155,7 @@ class Run {
   std::vector<std::thread> threads_;
   bool progress_;
   bool interrupted_ = false;
+  Nanos window_start_ = INT64_MAX;
   Nanos next_progress_ = 0, last_progress_ = 0, first_progress_ = 0;
   std::uint64_t last_echoes_ = 0;
 };
