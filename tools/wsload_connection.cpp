@@ -212,11 +212,10 @@ void ClientConnection::on_close(std::uint16_t code, std::string_view reason) {
 }
 
 void ClientConnection::on_fail(ws::CloseCode code) {
-  if (state_ == State::open)
+  if (state_ == State::open || state_ == State::closing)
     count_error("protocol error from the server (closing with " +
                 std::to_string(static_cast<int>(code)) + ")");
-  if (state_ == State::open || state_ == State::closing)
-    send_close(static_cast<std::uint16_t>(code));
+  if (state_ == State::open) send_close(static_cast<std::uint16_t>(code));  // closing: sent already
   state_ = State::done;
   connection_.close_gracefully(close_linger);
 }
