@@ -1,8 +1,9 @@
 // The ceiling of the peer comparison: a plain TCP echo server on one
 // edge-triggered epoll loop, no WebSocket at all. What it achieves is what
 // the kernel's loopback and one core allow; a WebSocket server can only
-// come close. Bytes read are written straight back; what the socket will not
-// take waits in a per-connection buffer, and reading pauses until it drains.
+// come close. Bytes read are written straight back from the loop's one
+// receive buffer; what the socket will not take waits in a per-connection
+// buffer, and reading pauses until it drains.
 //
 //   tcp-echo PORT
 #include <arpa/inet.h>
@@ -69,9 +70,18 @@ void service(int epfd, int fd) {
             close_connection(epfd, fd);
             return;
         }
-        c.pending.insert(c.pending.end(), buffer, buffer + n);
-        if (!flush(fd, c, dead)) {
-            if (dead) close_connection(epfd, fd);
+        // Straight from the receive buffer; only what the socket refuses is kept.
+        ssize_t sent = 0;
+        while (sent < n) {
+            ssize_t w = send(fd, buffer + sent, static_cast<size_t>(n - sent), MSG_NOSIGNAL);
+            if (w > 0) { sent += w; continue; }
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+            close_connection(epfd, fd);
+            return;
+        }
+        if (sent < n) {
+            c.pending.assign(buffer + sent, buffer + n);
             return;  // the rest goes out on EPOLLOUT; unread input waits in the kernel
         }
     }
