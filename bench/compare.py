@@ -339,6 +339,9 @@ def cell(srv, sc, res):
     if m.get(sc.metric) is None:
         return "failed"
     text = fmt(m[sc.metric], sc)
+    if sc.key == "E" and m.get("baseline_rss_kib") is not None:
+        per_conn = (m["rss_kib"] - m["baseline_rss_kib"]) * 1024 / 10000
+        text += f" ({per_conn / 1024:.1f} KiB/conn)"
     if sc.key == "F":
         text = f"{fmt(m['p50_us'], sc)} / {text}"
         if m.get("messages_per_sec") and m["messages_per_sec"] < 0.95 * 50000:
@@ -416,12 +419,14 @@ def write_table(path, all_servers, scenarios, res, meta):
         f"# Peer comparison, {meta['date']}",
         "",
         f"Machine: {meta['machine']}.  ",
-        f"Command: `{meta['command']}` ({meta['elapsed']}; load average "
-        f"{meta['load_before']} before, {meta['load_after']} after).  ",
+        (f"Command: `{meta['command']}` ({meta['elapsed']}; load average "
+         f"{meta['load_before']} before, {meta['load_after']} after).  "
+         if meta["elapsed"] else "Regenerated from runs.jsonl (`--report-only`).  "),
         f"Each cell: median of {meta['runs']} runs of {meta['duration']} s after {meta['warmup']} s "
         f"of warm-up; server pinned to core {SERVER_CORE}, wsload (one thread) to core "
         f"{LOAD_CORE}; every server single-threaded. E is the server's VmRSS holding "
-        f"10,000 idle upgraded connections. F is round-trip latency at a fixed open-loop "
+        f"10,000 idle upgraded connections (per connection: over the RSS of the freshly "
+        f"started server). F is round-trip latency at a fixed open-loop "
         f"rate (50,000 msg/s over 100 connections).  ",
         f"Versions: {meta['versions']}.",
         "",
@@ -647,8 +652,8 @@ def report(opts, build, all_servers, scenarios, res, elapsed):
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "command": "make compare",
-        "elapsed": f"measuring took {elapsed / 60:.1f} min",
-        "load_before": opts.load_before, "load_after": load_average(),
+        "elapsed": f"measuring took {elapsed / 60:.1f} min" if not opts.report_only else "",
+        "load_before": getattr(opts, "load_before", "?"), "load_after": load_average(),
         "runs": opts.runs, "duration": opts.duration, "warmup": opts.warmup,
         "versions": versions(build),
     }
