@@ -26,7 +26,19 @@ inline std::uint32_t rotated_key(MaskKey key, std::size_t phase) noexcept {
   return word;
 }
 
-// The last few bytes after a vector loop: dst[i] = src[i] ^ (byte i % 4 of
+// How many bytes to do before dst is `alignment`-aligned (at most size). A
+// vector store that straddles two cache lines costs about two, and payloads
+// rarely start aligned (they follow a 2- to 14-byte header): aligning the
+// stores nearly doubles AVX2 throughput on such buffers. The loads stay
+// unaligned (src and dst may be misaligned differently).
+inline std::size_t bytes_to_alignment(const std::uint8_t* dst, std::size_t alignment,
+                                      std::size_t size) noexcept {
+  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(dst) & (alignment - 1);
+  const std::size_t head = misalignment == 0 ? 0 : alignment - misalignment;
+  return head < size ? head : size;
+}
+
+// The first or last few bytes around a vector loop: dst[i] = src[i] ^ (byte i % 4 of
 // key_word), forward, 8 then 1 byte at a time.
 inline void xor_tail(std::uint8_t* dst, const std::uint8_t* src, std::size_t size,
                      std::uint32_t key_word) noexcept {

@@ -4,13 +4,12 @@
 // carry target attributes instead of depending on compiler flags; they are
 // called only when cpu_features() reports the instruction set.
 //
-// Each kernel XORs whole vectors (unaligned loads and stores: on current
-// cores they cost the same as aligned ones within a cache line), four per
-// step to keep several in flight, then one at a time, then the tail. Every
-// step loads its bytes before it stores, and steps run forward, which is what
-// makes dst < src with overlap safe (see core/unmask.hpp). No step ever
-// revisits a byte: an "overlapping last vector" would XOR some bytes twice
-// in place.
+// Each kernel does the bytes before dst is vector-aligned, then whole
+// vectors (aligned stores, unaligned loads), four per step to keep several in
+// flight, then one at a time, then the tail. Every step loads its bytes
+// before it stores, and steps run forward, which is what makes dst < src with
+// overlap safe (see core/unmask.hpp). No step ever revisits a byte: an
+// "overlapping last vector" would XOR some bytes twice in place.
 #if defined(__x86_64__)
 
 #include <immintrin.h>
@@ -21,13 +20,15 @@ namespace core::unmask_detail {
 
 std::size_t unmask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t size, MaskKey key,
                         std::size_t phase) noexcept {
-  const std::uint32_t key_word = rotated_key(key, phase);
+  const std::size_t head = bytes_to_alignment(dst, 16, size);
+  xor_tail(dst, src, head, rotated_key(key, phase));
+  const std::uint32_t key_word = rotated_key(key, phase + head);
   const __m128i k = _mm_set1_epi32(static_cast<int>(key_word));
   auto xor16 = [&](std::size_t at) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + at));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + at), _mm_xor_si128(v, k));
+    _mm_store_si128(reinterpret_cast<__m128i*>(dst + at), _mm_xor_si128(v, k));
   };
-  std::size_t i = 0;
+  std::size_t i = head;
   for (; i + 64 <= size; i += 64) {
     xor16(i);
     xor16(i + 16);
@@ -35,7 +36,7 @@ std::size_t unmask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t 
     xor16(i + 48);
   }
   for (; i + 16 <= size; i += 16) xor16(i);
-  // i is a multiple of 4, so key_word is still in phase.
+  // i - head is a multiple of 4, so key_word is still in phase.
   xor_tail(dst + i, src + i, size - i, key_word);
   return (phase + size) & 3;
 }
@@ -43,13 +44,15 @@ std::size_t unmask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t 
 __attribute__((target("avx2"))) std::size_t unmask_avx2(std::uint8_t* dst, const std::uint8_t* src,
                                                         std::size_t size, MaskKey key,
                                                         std::size_t phase) noexcept {
-  const std::uint32_t key_word = rotated_key(key, phase);
+  const std::size_t head = bytes_to_alignment(dst, 32, size);
+  xor_tail(dst, src, head, rotated_key(key, phase));
+  const std::uint32_t key_word = rotated_key(key, phase + head);
   const __m256i k = _mm256_set1_epi32(static_cast<int>(key_word));
   auto xor32 = [&](std::size_t at) __attribute__((target("avx2"))) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + at));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + at), _mm256_xor_si256(v, k));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dst + at), _mm256_xor_si256(v, k));
   };
-  std::size_t i = 0;
+  std::size_t i = head;
   for (; i + 128 <= size; i += 128) {
     xor32(i);
     xor32(i + 32);
@@ -59,29 +62,37 @@ __attribute__((target("avx2"))) std::size_t unmask_avx2(std::uint8_t* dst, const
   for (; i + 32 <= size; i += 32) xor32(i);
   if (i + 16 <= size) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                     _mm_xor_si128(v, _mm256_castsi256_si128(k)));
+    _mm_store_si128(reinterpret_cast<__m128i*>(dst + i),
+                    _mm_xor_si128(v, _mm256_castsi256_si128(k)));
     i += 16;
   }
   xor_tail(dst + i, src + i, size - i, key_word);
   return (phase + size) & 3;
 }
 
-// Not run on the development machine (no AVX-512 there): kept to the same
-// shape as the AVX2 kernel, with a masked load and store for the tail
-// instead of the scalar one (masked-off bytes are neither read nor written,
-// and cannot fault).
+// Not run on the development machine (no AVX-512 there), so kept to the
+// shape of the AVX2 kernel, which is: the bytes before dst is aligned (here
+// 64), whole vectors, the rest. The first and the last few bytes take a
+// masked load and store instead of the scalar loop: masked-off bytes are
+// neither read nor written, and cannot fault.
 __attribute__((target("avx512f,avx512bw"))) std::size_t unmask_avx512(std::uint8_t* dst,
                                                                       const std::uint8_t* src,
                                                                       std::size_t size, MaskKey key,
                                                                       std::size_t phase) noexcept {
-  const std::uint32_t key_word = rotated_key(key, phase);
-  const __m512i k = _mm512_set1_epi32(static_cast<int>(key_word));
+  auto xor_fewer_than_64 = [&](std::size_t at, std::size_t n, __m512i with)
+      __attribute__((target("avx512f,avx512bw"))) {
+    const __mmask64 m = (std::uint64_t{1} << n) - 1;  // n < 64
+    const __m512i v = _mm512_maskz_loadu_epi8(m, src + at);
+    _mm512_mask_storeu_epi8(dst + at, m, _mm512_xor_si512(v, with));
+  };
+  const std::size_t head = bytes_to_alignment(dst, 64, size);
+  xor_fewer_than_64(0, head, _mm512_set1_epi32(static_cast<int>(rotated_key(key, phase))));
+  const __m512i k = _mm512_set1_epi32(static_cast<int>(rotated_key(key, phase + head)));
   auto xor64 = [&](std::size_t at) __attribute__((target("avx512f,avx512bw"))) {
     const __m512i v = _mm512_loadu_si512(src + at);
-    _mm512_storeu_si512(dst + at, _mm512_xor_si512(v, k));
+    _mm512_store_si512(dst + at, _mm512_xor_si512(v, k));
   };
-  std::size_t i = 0;
+  std::size_t i = head;
   for (; i + 256 <= size; i += 256) {
     xor64(i);
     xor64(i + 64);
@@ -89,11 +100,7 @@ __attribute__((target("avx512f,avx512bw"))) std::size_t unmask_avx512(std::uint8
     xor64(i + 192);
   }
   for (; i + 64 <= size; i += 64) xor64(i);
-  if (i < size) {
-    const __mmask64 m = (std::uint64_t{1} << (size - i)) - 1;  // size - i < 64
-    const __m512i v = _mm512_maskz_loadu_epi8(m, src + i);
-    _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(v, k));
-  }
+  xor_fewer_than_64(i, size - i, k);
   return (phase + size) & 3;
 }
 
