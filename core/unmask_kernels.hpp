@@ -38,10 +38,10 @@ inline std::size_t bytes_to_alignment(const std::uint8_t* dst, std::size_t align
   return head < size ? head : size;
 }
 
-// The first or last few bytes around a vector loop: dst[i] = src[i] ^ (byte i % 4 of
-// key_word), forward, 8 then 1 byte at a time.
-inline void xor_tail(std::uint8_t* dst, const std::uint8_t* src, std::size_t size,
-                     std::uint32_t key_word) noexcept {
+// The few bytes before or after a vector loop: dst[i] = src[i] ^ (byte
+// i % 4 of key_word), forward, 8 then 1 byte at a time.
+inline void xor_short(std::uint8_t* dst, const std::uint8_t* src, std::size_t size,
+                      std::uint32_t key_word) noexcept {
   const std::uint64_t key64 = (static_cast<std::uint64_t>(key_word) << 32) | key_word;
   std::size_t i = 0;
   for (; i + 8 <= size; i += 8) {

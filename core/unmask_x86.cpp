@@ -21,7 +21,7 @@ namespace core::unmask_detail {
 std::size_t unmask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t size, MaskKey key,
                         std::size_t phase) noexcept {
   const std::size_t head = bytes_to_alignment(dst, 16, size);
-  xor_tail(dst, src, head, rotated_key(key, phase));
+  xor_short(dst, src, head, rotated_key(key, phase));
   const std::uint32_t key_word = rotated_key(key, phase + head);
   const __m128i k = _mm_set1_epi32(static_cast<int>(key_word));
   auto xor16 = [&](std::size_t at) {
@@ -37,7 +37,7 @@ std::size_t unmask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t 
   }
   for (; i + 16 <= size; i += 16) xor16(i);
   // i - head is a multiple of 4, so key_word is still in phase.
-  xor_tail(dst + i, src + i, size - i, key_word);
+  xor_short(dst + i, src + i, size - i, key_word);
   return (phase + size) & 3;
 }
 
@@ -45,7 +45,7 @@ __attribute__((target("avx2"))) std::size_t unmask_avx2(std::uint8_t* dst, const
                                                         std::size_t size, MaskKey key,
                                                         std::size_t phase) noexcept {
   const std::size_t head = bytes_to_alignment(dst, 32, size);
-  xor_tail(dst, src, head, rotated_key(key, phase));
+  xor_short(dst, src, head, rotated_key(key, phase));
   const std::uint32_t key_word = rotated_key(key, phase + head);
   const __m256i k = _mm256_set1_epi32(static_cast<int>(key_word));
   auto xor32 = [&](std::size_t at) __attribute__((target("avx2"))) {
@@ -66,7 +66,7 @@ __attribute__((target("avx2"))) std::size_t unmask_avx2(std::uint8_t* dst, const
                     _mm_xor_si128(v, _mm256_castsi256_si128(k)));
     i += 16;
   }
-  xor_tail(dst + i, src + i, size - i, key_word);
+  xor_short(dst + i, src + i, size - i, key_word);
   return (phase + size) & 3;
 }
 
