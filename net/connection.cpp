@@ -107,12 +107,14 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer) {
   loop_.schedule_read(*this);
 }
 
-// How much to read now. While backed up, no more than the room left under
-// the read-pause mark: what a handler queues in answer to a read is then
-// bounded by it too, when answers are no larger than requests (an echo, whose
-// frames lose the 4-byte mask on the way back).
+// How much to read now: no more than the room left under the read-pause
+// mark, so that what a handler queues in answer to a read is bounded by it
+// too when answers are no larger than requests (an echo, whose frames lose
+// the 4-byte mask on the way back). Checked before every read, backed up or
+// not: a read taken while the queue still drained can be answered after the
+// kernel stops taking it. The mark is far above what a healthy connection
+// queues, so it costs nothing there.
 std::size_t Connection::read_room(std::size_t buffer_size) const noexcept {
-  if (!waiting_writable_) return buffer_size;
   const std::size_t queued = buffered_bytes();
   return queued >= read_pause_above_ ? 0 : std::min(buffer_size, read_pause_above_ - queued);
 }

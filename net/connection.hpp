@@ -21,10 +21,9 @@
 // Backpressure: buffered_bytes() is what the kernel has not taken yet;
 // backed_up() says a send hit EAGAIN and the queue has not emptied since.
 // After a send had to wait (or after request_drain()), the handler's
-// on_drain() fires once the queue falls to the low-water mark. A backed-up
-// connection reads no more than the room left under the read-pause mark,
-// and once at the mark is not read from until it is back at the low-water
-// mark: a peer that does not read what we send is not given more work (an
+// on_drain() fires once the queue falls to the low-water mark. A connection
+// reads no more than the room left under the read-pause mark, and once at
+// the mark is not read from until it is back at the low-water mark: a peer that does not read what we send is not given more work (an
 // echo to it cannot grow past the mark), and TCP's flow control pushes back
 // on its sends.
 //
