@@ -23,9 +23,9 @@
 // After a send had to wait (or after request_drain()), the handler's
 // on_drain() fires once the queue falls to the low-water mark. A connection
 // reads no more than the room left under the read-pause mark, and once at
-// the mark is not read from until it is back at the low-water mark: a peer that does not read what we send is not given more work (an
-// echo to it cannot grow past the mark), and TCP's flow control pushes back
-// on its sends.
+// the mark is not read from until it is back at the low-water mark: a peer that does not read what
+// we send is not given more work (an echo to it cannot grow past the mark), and TCP's flow control
+// pushes back on its sends.
 //
 // Pongs and pings while nothing is backed up are ordinary units, in order
 // with the data around them; only a queue the peer has refused is passed.
