@@ -12,7 +12,9 @@ to core 1, one thread each, every scenario RUNS times, the median reported.
   E  10,000 idle upgraded connections                          server VmRSS
   F  100 connections, 20-byte text, open loop at 50,000 msg/s  latency p50/p99
 
-Each scenario (each run, for E) gets a freshly started server. A peer that
+Every run gets a freshly started server, and runs are interleaved (round 1
+of a scenario on every server, then round 2, ...), so that background load
+spreads over all servers instead of spoiling one. A peer that
 did not build, or does not echo (bench/peers/smoke.py), is marked missing and
 the others still run. Every process started here is killed on exit, also on
 Ctrl-C or SIGTERM (and by the kernel if this script itself dies: each child
@@ -33,6 +35,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -162,7 +165,7 @@ SCENARIOS = [
              ["--connections", "100", "--size", "20", "--pipeline", "16", "--text"],
              "messages_per_sec", "msgs/s", True),
     Scenario("E", "RSS, 10,000 idle conns",
-             ["--connections", "10000", "--idle", "--connect-rate", "10000"],
+             ["--connections", "10000", "--idle", "--connect-rate", "5000"],
              "rss_kib", "MiB", False, idle=True),
     Scenario("F", "latency at 50,000 msg/s, 100 conns",
              ["--connections", "100", "--size", "20", "--text", "--rate", "50000"],
@@ -536,7 +539,7 @@ def main():
     ap.add_argument("--wsload", default=os.environ.get("WSLOAD"))
     ap.add_argument("--duration", type=float, default=3.0)
     ap.add_argument("--warmup", type=float, default=1.0)
-    ap.add_argument("--idle-hold", type=float, default=1.0,
+    ap.add_argument("--idle-hold", type=float, default=2.0,
                     help="E: seconds wsload holds the idle connections once connected")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--servers", default=None, help="comma-separated keys (default: all)")
@@ -560,6 +563,15 @@ def main():
 
     if not os.access(wsload, os.X_OK):
         sys.exit(f"compare: {wsload} is missing; build it first (make {wsload})")
+    # Copies, so that a rebuild during the run cannot swap a binary mid-way.
+    snap = os.path.join(opts.out, "bin")
+    os.makedirs(snap, exist_ok=True)
+    shutil.copy2(wsload, os.path.join(snap, "wsload"))
+    wsload = os.path.join(snap, "wsload")
+    ours = all_servers[0]
+    if os.path.exists(ours.argv[0]):
+        shutil.copy2(ours.argv[0], os.path.join(snap, "wsserver"))
+        ours.argv[0] = os.path.join(snap, "wsserver")
 
     try:  # 10,000 connections: each side needs the fds (children inherit this)
         resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
@@ -578,73 +590,74 @@ def main():
     runs_log = open(os.path.join(opts.out, "runs.jsonl"), "w")
     res = {}
 
+    ready = [srv for srv in all_servers if check(srv, opts, wanted, pin)]
     for srv in all_servers:
-        measure(srv, opts, wanted, scenarios, pin, wsload, runs_log, res)
         runs_log.write(json.dumps({"server": srv.key, "status": srv.status}) + "\n")
+    for sc in scenarios:
+        measure(ready, sc, opts, pin, wsload, runs_log, res)
     runs_log.close()
     report(opts, build, all_servers, scenarios, res, time.monotonic() - started)
 
 
-def measure(srv, opts, wanted, scenarios, pin, wsload, runs_log, res):
-    """Every scenario against one server; srv.status says if it was missing."""
+def check(srv, opts, wanted, pin):
+    """Whether srv can be measured: built, starts, echoes. Sets srv.status."""
     if wanted and srv.key not in wanted:
         srv.status = "not run"
-        return
+        return False
     exe = srv.argv[0] if srv.argv[0] != "node" else "bench/peers/node/node_modules/ws"
     if not os.path.exists(exe):
         srv.status = "missing (build)"
         print(f"compare: {srv.key}: {exe} is missing; marked missing", file=sys.stderr)
-        return
+        return False
     with open(os.path.join(opts.out, f"{srv.key}.log"), "w") as log:
         proc, port = start_server(srv, pin, log)
         ok = proc is not None and smoke(srv, port)
         if proc:
             stop(proc)
-        if not ok:
-            srv.status = "missing (no echo)"
-            print(f"compare: {srv.key}: does not start or echo (see {log.name}); marked missing",
-                  file=sys.stderr)
-            return
-        for sc in scenarios:
-            results = measure_scenario(srv, sc, opts, pin, wsload, log)
-            for run, r in enumerate(results):
-                runs_log.write(json.dumps({"server": srv.key, "scenario": sc.key,
-                                           "run": run + 1, **r}) + "\n")
+    if not ok:
+        srv.status = "missing (no echo)"
+        print(f"compare: {srv.key}: does not start or echo (see {log.name}); marked missing",
+              file=sys.stderr)
+    return ok
+
+
+def measure(ready, sc, opts, pin, wsload, runs_log, res):
+    """opts.runs rounds of one scenario; each round runs every server once, on
+    a freshly started server, so that a burst of background load lands on
+    one round of every server rather than on every round of one server."""
+    results = {srv.key: [] for srv in ready}
+    for run in range(opts.runs):
+        for srv in ready:
+            r = measure_once(srv, sc, opts, pin, wsload)
+            results[srv.key].append(r)
+            runs_log.write(json.dumps({"server": srv.key, "scenario": sc.key,
+                                       "run": run + 1, **r}) + "\n")
             runs_log.flush()
-            res[(srv.key, sc.key)] = summarize(results)
+            shown = r.get(sc.metric)
+            print(f"compare: {sc.key} run {run + 1} {srv.key:12} "
+                  + (f"{fmt(shown, sc)} {sc.unit}" if shown is not None else "—")
+                  + ("" if r["ok"] else f"  FAILED: {r.get('exit')} {r.get('stderr', '')}"),
+                  file=sys.stderr, flush=True)
+    for srv in ready:
+        res[(srv.key, sc.key)] = summarize(results[srv.key])
 
 
-def measure_scenario(srv, sc, opts, pin, wsload, log):
-    """opts.runs runs of one scenario on one fresh server (E: one per run)."""
-    results = []
-    proc = None
-    try:
-        for run in range(opts.runs):
-            if proc is None:
-                proc, port = start_server(srv, pin, log)
-                if proc is None:
-                    results.append({"ok": False, "exit": "server did not start"})
-                    continue
+def measure_once(srv, sc, opts, pin, wsload):
+    """One run of a scenario against a server started for it alone."""
+    with open(os.path.join(opts.out, f"{srv.key}.log"), "a") as log:
+        proc, port = start_server(srv, pin, log)
+        if proc is None:
+            return {"ok": False, "exit": "server did not start"}
+        try:
             r = run_wsload(wsload, srv.url(port), sc, opts, pin,
                            server_pid=proc.pid if sc.idle else None)
             if proc.poll() is not None:
                 r.update(ok=False, exit=f"server died ({proc.returncode})")
-                proc = None
             if sc.idle and r.get("connect_failures"):
                 r["ok"] = False
-            results.append(r)
-            shown = r.get(sc.metric)
-            print(f"compare: {srv.key:12} {sc.key} run {run + 1}: "
-                  + (f"{fmt(shown, sc)} {sc.unit}" if shown is not None else "—")
-                  + ("" if r["ok"] else f"  FAILED: {r.get('exit')} {r.get('stderr', '')}"),
-                  file=sys.stderr, flush=True)
-            if sc.idle and proc is not None:
-                stop(proc)
-                proc = None
-    finally:
-        if proc is not None:
+            return r
+        finally:
             stop(proc)
-    return results
 
 
 def report(opts, build, all_servers, scenarios, res, elapsed):

@@ -7,6 +7,7 @@ const port = Number(process.argv[2] ?? 9001);
 const wss = new WebSocketServer({
   host: '127.0.0.1',
   port,
+  backlog: 4096, // as the others (SOMAXCONN); Node's default of 511 drops a fast ramp-up
   perMessageDeflate: false,
   maxPayload: 16 * 1024 * 1024,
   clientTracking: false,
