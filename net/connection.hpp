@@ -92,7 +92,7 @@ class Connection {
   enum class State : std::uint8_t { open, flushing, lingering, closed };
   enum class SendStatus : std::uint8_t { done, blocked, failed };
 
-  void on_readable(std::span<std::uint8_t> receive_buffer);
+  void on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain);
   std::size_t read_room(std::size_t buffer_size) const noexcept;
   void on_writable();
   void flush();

@@ -105,8 +105,8 @@ void EventLoop::dispatch(const epoll_event& event) {
   Connection* connection =
       static_cast<std::size_t>(fd) < connections_.size() ? connections_[fd].get() : nullptr;
   if (!connection || connection->state_ == Connection::State::closed) return;
-  if (event.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-    connection->on_readable(receive_buffer());
+  const bool hung_up = event.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+  if (hung_up || (event.events & EPOLLIN)) connection->on_readable(receive_buffer(), hung_up);
   if ((event.events & EPOLLOUT) && connection->state_ != Connection::State::closed)
     connection->on_writable();
 }
@@ -177,7 +177,7 @@ void EventLoop::resume_pending_reads() {
   for (int fd : fds) {
     Connection* connection = connections_[fd].get();
     if (connection && connection->state_ != Connection::State::closed)
-      connection->on_readable(receive_buffer());
+      connection->on_readable(receive_buffer(), /*until_eagain=*/true);  // no edge to go by
   }
 }
 
