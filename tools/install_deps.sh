@@ -6,22 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ make libssl-dev liburing-dev libgtest-dev libbenchmark-dev
-          python3 python3-websockets)
-command -v node >/dev/null 2>&1 || packages+=(nodejs)
-command -v npm  >/dev/null 2>&1 || packages+=(npm)
-
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "install_deps: installing ${missing[*]}"
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash tools/apt_install_missing.sh g++ make libssl-dev liburing-dev libgtest-dev \
+  libbenchmark-dev python3 python3-websockets
 
 if [ ! -d tests/interop/node_modules/ws ]; then
   echo "install_deps: npm install (tests/interop)"
