@@ -4,8 +4,6 @@
 // and moving down over a header; then large random buffers. A kernel the CPU
 // lacks is skipped, and says so.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdint>
@@ -17,8 +15,11 @@
 #include <vector>
 
 #include "core/unmask.hpp"
+#include "tests/support/guarded_page.hpp"
 
 namespace {
+
+using test_support::GuardedPage;
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -177,33 +178,6 @@ TEST_P(UnmaskKernelTest, MoveDownEveryDistance) {
         }
   EXPECT_TRUE(arena_equals(*canary_));
 }
-
-// Three pages, the outer two inaccessible: bytes that end on the last byte
-// of the middle page, or start on its first, show a kernel that reads or
-// writes outside them by crashing, with or without sanitizers.
-class GuardedPage {
- public:
-  GuardedPage() {
-    void* p = mmap(nullptr, 3 * size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
-    base_ = static_cast<std::uint8_t*>(p);
-    mprotect(base_, size_, PROT_NONE);
-    mprotect(base_ + 2 * size_, size_, PROT_NONE);
-  }
-  ~GuardedPage() {
-    if (base_ != nullptr) munmap(base_, 3 * size_);
-  }
-  GuardedPage(const GuardedPage&) = delete;
-  GuardedPage& operator=(const GuardedPage&) = delete;
-
-  bool ok() const { return base_ != nullptr; }
-  std::uint8_t* begin() const { return base_ + size_; }
-  std::uint8_t* end() const { return base_ + 2 * size_; }
-
- private:
-  std::size_t size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  std::uint8_t* base_ = nullptr;  // owned: the mapping
-};
 
 TEST_P(UnmaskKernelTest, TouchesNothingOutsideItsBytes) {
   GuardedPage source, destination;

@@ -9,8 +9,6 @@
 // between ASCII (which lets a kernel skip blocks) and between multi-byte text
 // (which does not). A kernel the CPU lacks is skipped, and says so.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -23,10 +21,14 @@
 
 #include "core/utf8.hpp"
 #include "tests/core/utf8_reference.hpp"
+#include "tests/support/guarded_page.hpp"
 
 namespace {
 
+using test_support::GuardedPage;
+
 namespace ref = core::utf8_reference;
+using ref::append_code_point;
 using Bytes = std::vector<std::uint8_t>;
 constexpr std::size_t npos = ref::npos;
 
@@ -39,25 +41,6 @@ std::string hex(std::span<const std::uint8_t> text) {
     s += digits[b & 0xF];
   }
   return s;
-}
-
-void append_code_point(Bytes& t, std::uint32_t cp) {
-  auto tail = [](std::uint32_t v) { return static_cast<std::uint8_t>(0x80 | (v & 0x3F)); };
-  if (cp < 0x80) {
-    t.push_back(static_cast<std::uint8_t>(cp));
-  } else if (cp < 0x800) {
-    t.push_back(static_cast<std::uint8_t>(0xC0 | (cp >> 6)));
-    t.push_back(tail(cp));
-  } else if (cp < 0x10000) {
-    t.push_back(static_cast<std::uint8_t>(0xE0 | (cp >> 12)));
-    t.push_back(tail(cp >> 6));
-    t.push_back(tail(cp));
-  } else {
-    t.push_back(static_cast<std::uint8_t>(0xF0 | (cp >> 18)));
-    t.push_back(tail(cp >> 12));
-    t.push_back(tail(cp >> 6));
-    t.push_back(tail(cp));
-  }
 }
 
 // Valid text of exactly n bytes. ASCII, or code points of 2, 3, 4 and 1
@@ -96,7 +79,7 @@ const std::vector<Bytes>& fillers(Filler style) {
 
 // `text` between fillers of `before` and `after` bytes, built in a fixed
 // buffer so that the exhaustive loops do not allocate. (Reading past the end
-// is what GuardedPage below is for.)
+// is what GuardedPage (tests/support/guarded_page.hpp) is for.)
 class Frame {
  public:
   std::span<const std::uint8_t> place(std::span<const std::uint8_t> text, std::size_t before,
@@ -303,33 +286,6 @@ TEST_P(Utf8KernelTest, FourByteSetsAtRotatingOffsets) {
       for (std::uint8_t c : set)
         for (std::uint8_t d : set) run({static_cast<std::uint8_t>(a), b, c, d});
 }
-
-// Three pages, the outer two inaccessible: a text that ends on the last
-// byte of the middle page, or starts on its first, shows a kernel that
-// reads outside its bytes by crashing, with or without sanitizers.
-class GuardedPage {
- public:
-  GuardedPage() {
-    void* p = mmap(nullptr, 3 * size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
-    base_ = static_cast<std::uint8_t*>(p);
-    mprotect(base_, size_, PROT_NONE);
-    mprotect(base_ + 2 * size_, size_, PROT_NONE);
-  }
-  ~GuardedPage() {
-    if (base_ != nullptr) munmap(base_, 3 * size_);
-  }
-  GuardedPage(const GuardedPage&) = delete;
-  GuardedPage& operator=(const GuardedPage&) = delete;
-
-  bool ok() const { return base_ != nullptr; }
-  std::uint8_t* begin() const { return base_ + size_; }
-  std::uint8_t* end() const { return base_ + 2 * size_; }
-
- private:
-  std::size_t size_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  std::uint8_t* base_ = nullptr;  // owned: the mapping
-};
 
 TEST_P(Utf8KernelTest, ReadsNothingOutsideItsBytes) {
   GuardedPage page;

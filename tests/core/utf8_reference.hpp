@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace core::utf8_reference {
 
@@ -65,6 +66,27 @@ inline Verdict check(std::span<const std::uint8_t> text) {
     i += static_cast<std::size_t>(len);
   }
   return {npos, true};
+}
+
+// Appends the shortest-form encoding of `cp` (which the caller keeps a
+// scalar value): how tests build valid text to damage or split.
+inline void append_code_point(std::vector<std::uint8_t>& text, std::uint32_t cp) {
+  auto tail = [](std::uint32_t v) { return static_cast<std::uint8_t>(0x80 | (v & 0x3F)); };
+  if (cp < 0x80) {
+    text.push_back(static_cast<std::uint8_t>(cp));
+  } else if (cp < 0x800) {
+    text.push_back(static_cast<std::uint8_t>(0xC0 | (cp >> 6)));
+    text.push_back(tail(cp));
+  } else if (cp < 0x10000) {
+    text.push_back(static_cast<std::uint8_t>(0xE0 | (cp >> 12)));
+    text.push_back(tail(cp >> 6));
+    text.push_back(tail(cp));
+  } else {
+    text.push_back(static_cast<std::uint8_t>(0xF0 | (cp >> 18)));
+    text.push_back(tail(cp >> 12));
+    text.push_back(tail(cp >> 6));
+    text.push_back(tail(cp));
+  }
 }
 
 }  // namespace core::utf8_reference

@@ -362,25 +362,6 @@ class TextGenerator {
  private:
   int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
 
-  void append_code_point(Bytes& t, std::uint32_t cp) {
-    auto tail = [](std::uint32_t v) { return static_cast<std::uint8_t>(0x80 | (v & 0x3F)); };
-    if (cp < 0x80) {
-      t.push_back(static_cast<std::uint8_t>(cp));
-    } else if (cp < 0x800) {
-      t.push_back(static_cast<std::uint8_t>(0xC0 | (cp >> 6)));
-      t.push_back(tail(cp));
-    } else if (cp < 0x10000) {
-      t.push_back(static_cast<std::uint8_t>(0xE0 | (cp >> 12)));
-      t.push_back(tail(cp >> 6));
-      t.push_back(tail(cp));
-    } else {
-      t.push_back(static_cast<std::uint8_t>(0xF0 | (cp >> 18)));
-      t.push_back(tail(cp >> 12));
-      t.push_back(tail(cp >> 6));
-      t.push_back(tail(cp));
-    }
-  }
-
   void append_piece(Bytes& t) {
     switch (pick(0, 9)) {
       case 0:
@@ -391,17 +372,18 @@ class TextGenerator {
         break;
       }
       case 3:
-        append_code_point(t, static_cast<std::uint32_t>(pick(0x80, 0x7FF)));
+        core::utf8_reference::append_code_point(t, static_cast<std::uint32_t>(pick(0x80, 0x7FF)));
         break;
       case 4: {
         std::uint32_t cp = static_cast<std::uint32_t>(pick(0x800, 0xFFFF));
         if (cp >= 0xD800 && cp <= 0xDFFF) cp -= 0x800;  // keep it valid
-        append_code_point(t, cp);
+        core::utf8_reference::append_code_point(t, cp);
         break;
       }
       case 5:
       case 6:
-        append_code_point(t, static_cast<std::uint32_t>(pick(0x10000, 0x10FFFF)));
+        core::utf8_reference::append_code_point(
+            t, static_cast<std::uint32_t>(pick(0x10000, 0x10FFFF)));
         break;
       case 7:
         t.push_back(static_cast<std::uint8_t>(pick(0x80, 0xBF)));
