@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "net/event_loop.hpp"
+#include "net/syscalls.hpp"
 
 namespace net {
 namespace {
@@ -95,7 +96,7 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
       reading_paused_ = true;  // flush() resumes us at the low-water mark
       return;
     }
-    const ssize_t n = ::recv(fd_.get(), receive_buffer.data(), room, 0);
+    const ssize_t n = sys::recv(fd_.get(), receive_buffer.data(), room, 0);
     if (n > 0) {
       // Once we decided to close, the peer's bytes are drained unread.
       if (state_ == State::open)
@@ -155,7 +156,7 @@ Connection::SendStatus Connection::send_queued() noexcept {
     const bool urgent_turn = !urgent_.empty() && front_at_boundary_;
     std::span<const std::uint8_t> bytes = urgent_turn ? urgent_.data() : output_.data();
     if (!urgent_turn && !urgent_.empty()) bytes = bytes.first(bytes_to_boundary());
-    const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n = sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n >= 0) {
       if (urgent_turn)
         urgent_.consume(static_cast<std::size_t>(n));

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "net/socket.hpp"
+#include "net/syscalls.hpp"
 
 namespace net {
 namespace {
@@ -24,13 +25,20 @@ UniqueFd checked(int fd, const char* what) {
   return UniqueFd(fd);
 }
 
-void watch(int epoll_fd, int fd, std::uint32_t events) {
+// False (errno set) when the kernel refuses: out of memory, or a limit.
+bool try_watch(int epoll_fd, int fd, std::uint32_t events) noexcept {
   epoll_event event{};
   event.events = events;
   event.data.fd = fd;
-  if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
+  return sys::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void watch(int epoll_fd, int fd, std::uint32_t events) {
+  if (!try_watch(epoll_fd, fd, events))
     throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
 }
+
+constexpr std::uint32_t connection_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 }  // namespace
 
@@ -49,7 +57,7 @@ EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options opt
           if (connection) connection->abort();
       }),
       resume_accepting_timer_([this] {
-        if (listener_) watch(epoll_.get(), listener_.get(), EPOLLIN);
+        if (listener_ && !try_watch(epoll_.get(), listener_.get(), EPOLLIN)) pause_accepting();
       }) {
   watch(epoll_.get(), wakeup_.get(), EPOLLIN);
   // Level-triggered on purpose: if accepting stops early (out of memory),
@@ -113,7 +121,7 @@ void EventLoop::dispatch(const epoll_event& event) {
 
 void EventLoop::accept_all() {
   for (;;) {
-    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd = sys::accept4(listener_.get(), SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
       adopt(UniqueFd(fd));
       continue;
@@ -136,25 +144,34 @@ bool EventLoop::shed_one_pending_connection() {
     return false;
   }
   reserve_fd_.reset();
-  const bool shed = UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC)).valid();
+  const bool shed = UniqueFd(sys::accept4(listener_.get(), SOCK_CLOEXEC)).valid();
   reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   return shed;
 }
 
 void EventLoop::pause_accepting() {
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  sys::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
   timers_.arm(resume_accepting_timer_, accept_pause);
 }
 
-void EventLoop::adopt(UniqueFd fd) { add_connection(std::move(fd), make_handler_); }
+// A socket the kernel will not watch (out of memory) cannot be served: it is
+// closed at once, so its client sees the end, and the loop goes on.
+void EventLoop::adopt(UniqueFd fd) {
+  if (try_watch(epoll_.get(), fd.get(), connection_events)) install(std::move(fd), make_handler_);
+}
 
 Connection& EventLoop::add_connection(UniqueFd fd, const HandlerFactory& make_handler) {
+  watch(epoll_.get(), fd.get(), connection_events);
+  return install(std::move(fd), make_handler);
+}
+
+// Registered already; events wait for the next epoll_wait, after this returns.
+Connection& EventLoop::install(UniqueFd fd, const HandlerFactory& make_handler) {
   const int raw = fd.get();
   configure_accepted_socket(raw);
   if (static_cast<std::size_t>(raw) >= connections_.size()) connections_.resize(raw + 1024);
   auto connection = std::make_unique<Connection>(*this, std::move(fd));
   connection->set_handler(make_handler(*connection));
-  watch(epoll_.get(), raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
   Connection& added = *connection;
   connections_[raw] = std::move(connection);
   ++connection_count_;
@@ -164,7 +181,7 @@ Connection& EventLoop::add_connection(UniqueFd fd, const HandlerFactory& make_ha
 void EventLoop::begin_shutdown() {
   shutting_down_ = true;
   timers_.cancel(resume_accepting_timer_);
-  if (listener_) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  if (listener_) sys::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
   listener_.reset();
   for (auto& connection : connections_)
     if (connection && connection->open()) connection->handler_->on_shutdown();

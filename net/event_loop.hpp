@@ -74,6 +74,7 @@ class EventLoop {
   bool shed_one_pending_connection();
   void pause_accepting();
   void adopt(UniqueFd fd);
+  Connection& install(UniqueFd fd, const HandlerFactory& make_handler);
   void begin_shutdown();
   void resume_pending_reads();
   void flush_dirty();
