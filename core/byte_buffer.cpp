@@ -27,6 +27,17 @@ void ByteBuffer::release() noexcept {
   capacity_ = begin_ = end_ = 0;
 }
 
+std::size_t ByteBuffer::growth_for(std::size_t n) const noexcept {
+  if (capacity_ - end_ >= n) return 0;
+  const std::size_t live = size();
+  if (capacity_ - live >= n && begin_ >= live) return 0;
+  return grown_capacity(n) - capacity_;
+}
+
+std::size_t ByteBuffer::grown_capacity(std::size_t n) const noexcept {
+  return std::max({size() + n, capacity_ * 2, std::size_t{4096}});
+}
+
 // Slide the live bytes down if that makes room; otherwise grow geometrically
 // so that a message arriving in many reads costs amortized O(1) per byte.
 void ByteBuffer::make_room(std::size_t n) {
@@ -34,7 +45,7 @@ void ByteBuffer::make_room(std::size_t n) {
   if (capacity_ - live >= n && begin_ >= live) {
     std::memmove(storage_.get(), storage_.get() + begin_, live);
   } else {
-    const std::size_t wanted = std::max({live + n, capacity_ * 2, std::size_t{4096}});
+    const std::size_t wanted = grown_capacity(n);
     auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(wanted);
     if (live) std::memcpy(grown.get(), storage_.get() + begin_, live);
     storage_ = std::move(grown);

@@ -33,9 +33,13 @@ class ByteBuffer {
   void clear() noexcept { begin_ = end_ = 0; }
   // Frees the storage (only if empty): idle connections keep no memory.
   void release() noexcept;
+  // How much capacity prepare(n) would add (0: it fits, perhaps by sliding),
+  // so an owner can ask its memory budget before growing.
+  std::size_t growth_for(std::size_t n) const noexcept;
 
  private:
   void make_room(std::size_t n);
+  std::size_t grown_capacity(std::size_t n) const noexcept;
 
   std::unique_ptr<std::uint8_t[]> storage_;
   std::size_t capacity_ = 0;

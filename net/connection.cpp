@@ -23,17 +23,25 @@ constexpr std::uint64_t boundary_spacing = 4096;
 }  // namespace
 
 Connection::Connection(EventLoop& loop, UniqueFd fd)
-    : loop_(loop), fd_(std::move(fd)), linger_timer_([this] { finish(); }) {}
+    : loop_(loop), fd_(std::move(fd)), close_timer_([this] { finish(); }) {}
 
-Connection::~Connection() = default;
+Connection::~Connection() { loop_.memory().refund(charged_); }
 
 void Connection::write(std::span<const std::uint8_t> bytes) {
   if (state_ != State::open || bytes.empty()) return;
   output_.append(bytes);
+  settle_memory();
   end_unit();
 }
 
-std::uint8_t* Connection::prepare_write(std::size_t n) { return output_.prepare(n); }
+std::uint8_t* Connection::prepare_write(std::size_t n) {
+  const std::size_t growth = output_.growth_for(n);
+  if (growth > 0) {
+    if (!loop_.memory().try_charge(growth)) return nullptr;
+    charged_ += growth;
+  }
+  return output_.prepare(n);
+}
 
 void Connection::commit_write(std::size_t n) {
   if (state_ != State::open) return;  // bytes stay uncommitted: dropped
@@ -45,7 +53,17 @@ void Connection::write_urgent(std::span<const std::uint8_t> bytes) {
   if (!waiting_writable_) return write(bytes);  // nothing refused: keep the order
   if (state_ != State::open || bytes.empty()) return;
   urgent_.append(bytes);
+  settle_memory();
   mark_dirty();
+}
+
+// Charges (or refunds) the loop's memory account for what the queues'
+// capacity became; forced, for the writes that may not be refused.
+void Connection::settle_memory() noexcept {
+  const std::size_t held = output_.capacity() + urgent_.capacity();
+  if (held > charged_) loop_.memory().charge(held - charged_);
+  if (held < charged_) loop_.memory().refund(charged_ - held);
+  charged_ = held;
 }
 
 // A unit was queued: remember where it ends if the last recorded boundary
@@ -64,14 +82,17 @@ void Connection::discard_unsent() {
   core::ByteBuffer kept;
   if (keep > 0) kept.append(output_.data().first(keep));
   output_ = std::move(kept);
+  settle_memory();
   unit_ends_.clear();
   unit_head_ = 0;
 }
 
+// One deadline for the whole close, flushing and lingering alike: a peer
+// that reads nothing cannot keep the socket (and its queue) forever.
 void Connection::close_gracefully(std::chrono::milliseconds linger) {
   if (state_ != State::open) return;
   state_ = State::flushing;
-  linger_ = linger;
+  loop_.timers().arm(close_timer_, linger);
   if (buffered_bytes() == 0) {
     after_output_drained();
   } else {
@@ -90,8 +111,9 @@ void Connection::abort() noexcept { finish(); }
 // keeps the strict rule where no further edge is owed: a peer that hung up
 // (its EOF must be read) and a read resumed by the loop rather than an edge.
 void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain) {
+  if (input_ended_) return;  // nothing more will come, and EOF was handled
   for (int reads = 0; reads < max_reads_per_event; ++reads) {
-    const std::size_t room = read_room(receive_buffer.size());
+    const std::size_t room = std::min(read_room(receive_buffer.size()), input_allowance_);
     if (room == 0) {
       reading_paused_ = true;  // flush() resumes us at the low-water mark
       return;
@@ -102,18 +124,38 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
       if (state_ == State::open)
         handler_->on_data(receive_buffer.first(static_cast<std::size_t>(n)));
       if (state_ == State::closed) return;
+      if (spend_input_allowance(static_cast<std::size_t>(n))) return;
       if (static_cast<std::size_t>(n) < room && !until_eagain) return;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    // 0: the peer closed (give what we queued one best-effort send, so a
-    // client that half-closes still reads our reply); < 0: reset or error.
-    if (n == 0 && buffered_bytes() > 0) flush();
-    finish();
+    if (n == 0) return end_of_input();
+    finish();  // reset or error: nothing more can be delivered
     return;
   }
   loop_.schedule_read(*this);
+}
+
+// True if the allowance ran out: the peer would have us read without end
+// after we decided to close, so it is dropped (with unread input, the
+// kernel answers with a reset).
+bool Connection::spend_input_allowance(std::size_t n) noexcept {
+  if (input_allowance_ == SIZE_MAX) return false;
+  input_allowance_ -= n;
+  if (input_allowance_ > 0) return false;
+  finish();
+  return true;
+}
+
+// The peer's FIN. It may still read: what is queued goes out (the handler
+// decides what to add, such as a close frame), bounded by the close
+// deadline; only then is the socket closed. Lingering was only waiting for
+// this FIN.
+void Connection::end_of_input() {
+  input_ended_ = true;
+  if (state_ == State::open) return handler_->on_end_of_input();
+  if (state_ == State::lingering) finish();
 }
 
 // How much to read now: no more than the room left under the read-pause
@@ -202,16 +244,18 @@ std::size_t Connection::bytes_to_boundary() const noexcept {
 void Connection::after_output_drained() {
   output_.release();  // an idle connection keeps no output memory
   urgent_.release();
+  settle_memory();
   if (unit_ends_.capacity() > 64) std::vector<std::uint64_t>().swap(unit_ends_);
-  if (state_ == State::flushing) {
-    // Half-close: the peer reads our last bytes, then EOF. Closing outright
-    // with its unread bytes in our receive queue would send a reset that
-    // can destroy what we just sent before the peer reads it.
-    ::shutdown(fd_.get(), SHUT_WR);
-    state_ = State::lingering;
-    ++loop_.lingering_count_;
-    loop_.timers().arm(linger_timer_, linger_);
-  }
+  if (state_ != State::flushing) return;
+  // The peer already ended its side: the kernel delivers what it holds of
+  // ours, then a FIN, when the socket closes. Nothing to linger for.
+  if (input_ended_) return finish();
+  // Half-close: the peer reads our last bytes, then EOF. Closing outright
+  // with its unread bytes in our receive queue would send a reset that can
+  // destroy what we just sent before the peer reads it.
+  ::shutdown(fd_.get(), SHUT_WR);
+  state_ = State::lingering;
+  ++loop_.lingering_count_;
 }
 
 void Connection::mark_dirty() {
@@ -223,9 +267,17 @@ void Connection::mark_dirty() {
 void Connection::finish() noexcept {
   if (state_ == State::closed) return;
   if (state_ == State::lingering) --loop_.lingering_count_;
+  // Bytes still queued would leave the peer a frame cut short followed by
+  // an orderly FIN, which reads as a clean end. A reset says what happened.
+  if (buffered_bytes() > 0) reset_on_close();
   state_ = State::closed;
-  loop_.timers().cancel(linger_timer_);
+  loop_.timers().cancel(close_timer_);
   loop_.schedule_reap(*this);
+}
+
+void Connection::reset_on_close() noexcept {
+  const ::linger reset{1, 0};  // SO_LINGER with a zero timeout: close() sends RST
+  ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
 }
 
 }  // namespace net

@@ -5,9 +5,23 @@
 // the socket becomes writable. A queue that reaches 64 KiB within one
 // iteration is sent at once, so that what is buffered is what the peer has
 // not taken, not what one iteration produced. close_gracefully() flushes,
-// half-closes (FIN), then drains the peer until it closes too or `linger`
-// passes, so that our last bytes (a close frame, an HTTP error) are read by
-// the peer rather than destroyed by a reset. abort() ends the connection now.
+// half-closes (FIN), then drains the peer until it closes too, so that our
+// last bytes (a close frame, an HTTP error) are read by the peer rather than
+// destroyed by a reset; `linger` bounds the whole of it, flushing included,
+// and bytes still unsent then are not cut silently: the socket is reset.
+// abort() ends the connection now (also with a reset if output is queued).
+//
+// The peer's FIN: the handler hears on_end_of_input() and decides what to
+// send last; the connection reads no more, delivers what is queued, then
+// closes (the peer can still read after its half-close).
+//
+// limit_input(n): at most n more bytes are read (used once we decided to
+// close, so a peer cannot keep us reading and discarding without end);
+// past it the connection is dropped.
+//
+// Memory: the queues' capacity is charged to the loop's memory account
+// (core::MemoryAccount, --max-memory). prepare_write() returns null when the
+// budget refuses the growth; write() and write_urgent() are always taken.
 //
 // Units and the urgent lane. Every write()/commit_write() is one unit (for
 // WebSocket: one frame) and units are never interleaved. write_urgent()
@@ -33,6 +47,7 @@
 // Owned by its EventLoop; not thread-safe (loop thread only).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -61,7 +76,8 @@ class Connection {
   // Queues bytes for sending (copied into the output queue), as one unit.
   void write(std::span<const std::uint8_t> bytes);
   // Room for `n` bytes at the end of the output queue, for building a unit
-  // in place; finish with commit_write(k <= n).
+  // in place; finish with commit_write(k <= n). Null if the server's memory
+  // budget refuses the room (nothing is queued; the caller decides).
   std::uint8_t* prepare_write(std::size_t n);
   void commit_write(std::size_t n);
   // Queues a small unit that must not wait behind queued data (see above).
@@ -79,6 +95,10 @@ class Connection {
   void set_read_pause_mark(std::size_t bytes) noexcept { read_pause_above_ = bytes; }
   // Asks for on_drain() once the queue is at the low-water mark.
   void request_drain() noexcept { drain_owed_ = true; }
+  // Read at most `bytes` more, then drop the connection (see above).
+  void limit_input(std::size_t bytes) noexcept {
+    input_allowance_ = std::min(input_allowance_, bytes);
+  }
 
   void close_gracefully(std::chrono::milliseconds linger);
   void abort() noexcept;
@@ -94,6 +114,8 @@ class Connection {
 
   void on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain);
   std::size_t read_room(std::size_t buffer_size) const noexcept;
+  bool spend_input_allowance(std::size_t n) noexcept;
+  void end_of_input();
   void on_writable();
   void flush();
   SendStatus send_queued() noexcept;
@@ -102,7 +124,9 @@ class Connection {
   void end_unit();
   void after_output_drained();
   void mark_dirty();
+  void settle_memory() noexcept;
   void finish() noexcept;
+  void reset_on_close() noexcept;
 
   EventLoop& loop_;
   UniqueFd fd_;
@@ -114,14 +138,16 @@ class Connection {
   std::uint64_t sent_ = 0;                // stream offset of output_'s first byte
   std::size_t low_water_ = 0;
   std::size_t read_pause_above_ = SIZE_MAX;
-  core::Timer linger_timer_;
-  std::chrono::milliseconds linger_{0};
+  std::size_t charged_ = 0;                 // queue capacity charged to the loop's account
+  std::size_t input_allowance_ = SIZE_MAX;  // bytes we will still read (limit_input)
+  core::Timer close_timer_;                 // the deadline of close_gracefully()
   State state_ = State::open;
   bool dirty_ = false;             // queued in the loop's flush list
   bool waiting_writable_ = false;  // a send hit EAGAIN; EPOLLOUT resumes us
   bool drain_owed_ = false;        // on_drain() is due at the low-water mark
   bool front_at_boundary_ = true;  // output_'s first byte starts a unit
   bool reading_paused_ = false;    // over the read-pause mark, see above
+  bool input_ended_ = false;       // the peer's FIN has been read
 };
 
 }  // namespace net

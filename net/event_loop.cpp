@@ -51,6 +51,7 @@ EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options opt
       reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
       receive_buffer_(
           std::make_unique_for_overwrite<std::uint8_t[]>(receive_buffer_size + receive_padding)),
+      memory_(options.memory_budget),
       timers_(timer_tick, timer_slots, core::Clock::now()),
       shutdown_timer_([this] {
         for (auto& connection : connections_)

@@ -24,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/memory_budget.hpp"
 #include "core/timer_wheel.hpp"
 #include "net/connection.hpp"
 #include "net/stream_handler.hpp"
@@ -40,6 +41,9 @@ class EventLoop {
     // After request_stop(): how long handlers get to close gracefully before
     // the remaining connections are cut.
     std::chrono::milliseconds shutdown_timeout{5000};
+    // The server-wide bound on what connections hold (--max-memory), shared
+    // by every loop; null: unbounded. Must outlive the loop.
+    core::MemoryBudget* memory_budget = nullptr;
   };
 
   // `listener` may be empty: a client's loop only has outbound connections.
@@ -59,6 +63,9 @@ class EventLoop {
   Connection& add_connection(UniqueFd fd, const HandlerFactory& make_handler);
 
   core::TimerWheel& timers() noexcept { return timers_; }
+  // This loop's share of the memory budget: its connections and their
+  // protocols charge their buffers here.
+  core::MemoryAccount& memory() noexcept { return memory_; }
   // The time this iteration began (read once after epoll_wait): cheap
   // enough to stamp every read with.
   core::Clock::time_point now() const noexcept { return now_; }
@@ -92,6 +99,7 @@ class EventLoop {
   UniqueFd listener_;
   UniqueFd reserve_fd_;  // given up to accept-and-drop when out of fds
   std::unique_ptr<std::uint8_t[]> receive_buffer_;
+  core::MemoryAccount memory_;  // declared before connections_: they refund it when destroyed
   std::vector<std::unique_ptr<Connection>> connections_;  // indexed by fd
   std::size_t connection_count_ = 0;
   std::size_t lingering_count_ = 0;  // of which: only waiting for the peer's FIN

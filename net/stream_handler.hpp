@@ -27,6 +27,11 @@ class StreamHandler {
   // had to wait for room (backpressure relieved).
   virtual void on_drain() {}
 
+  // The peer ended its side (TCP FIN): nothing more will arrive, but it may
+  // still read. Queue what must go last and close gracefully; what is
+  // queued then is delivered before the socket closes.
+  virtual void on_end_of_input() = 0;
+
   // The loop is stopping (SIGTERM): begin a graceful close.
   virtual void on_shutdown() = 0;
 

@@ -41,6 +41,8 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
 
   // net::StreamHandler
   void on_data(std::span<std::uint8_t> bytes) override;
+  // The server ended its side: nothing more to measure on this connection.
+  void on_end_of_input() override { connection_.abort(); }
   void on_shutdown() override;
   void on_disconnect() override;
   // ws::MessageSink

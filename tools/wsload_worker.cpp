@@ -29,6 +29,7 @@ class Ticker final : public net::StreamHandler {
     worker_.pace();
     if (worker_.ticking()) kick();
   }
+  void on_end_of_input() override { connection_.abort(); }
   void on_shutdown() override { connection_.abort(); }
   void on_disconnect() override {}
 
@@ -49,7 +50,8 @@ Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index)
       closed_loop_(!options.idle && options.rate <= 0),
       pattern_(options.size, !options.binary),
       loop_(std::make_unique<net::EventLoop>(
-          net::UniqueFd(), [](net::Connection&) -> std::unique_ptr<net::StreamHandler> {
+          net::UniqueFd(),
+          [](net::Connection&) -> std::unique_ptr<net::StreamHandler> {
             return nullptr;  // no listener: nothing is ever accepted
           },
           net::EventLoop::Options{.shutdown_timeout = std::chrono::milliseconds(2000)})),
@@ -65,7 +67,8 @@ void Worker::run() {
   control_tick();
   loop_->run();
   if (attempted_ < to_open_) {  // stopped before the ramp was over
-    if (stats_.connect_failures == 0) stats_.first_connect_failure = "never attempted: the run ended first";
+    if (stats_.connect_failures == 0)
+      stats_.first_connect_failure = "never attempted: the run ended first";
     stats_.connect_failures += to_open_ - attempted_;
   }
 }

@@ -61,6 +61,12 @@ const std::vector<Flag>& flags() {
       {"--max-backpressure", "BYTES", "1M",
        "unread output per connection; past it the slow consumer is closed with 1008",
        size_flag(&O::max_backpressure, 1, 1ull << 40)},
+      {"--max-memory", "BYTES", "1G",
+       "held by all connections (unfinished messages, queued output); past it 1013 (0: none)",
+       size_flag(&O::max_memory, 0, 1ull << 50)},
+      {"--message-timeout", "SECONDS", "60",
+       "for a begun message to complete, else closed with 1008 (0: none)",
+       seconds_flag(&O::message_timeout)},
       {"--handshake-timeout", "SECONDS", "10", "to complete the upgrade, else dropped (0: none)",
        seconds_flag(&O::handshake_timeout)},
       {"--ping-interval", "SECONDS", "30", "ping a connection quiet this long (0: never)",
@@ -142,9 +148,11 @@ void print_counters(const ws::ServerCounters& c) {
   std::printf(
       "wsserver: stopped; connections %llu, messages %llu, bytes received %llu, "
       "payload bytes copied %llu; handshake timeouts %llu, idle timeouts %llu, "
-      "slow consumers %llu, refused at capacity %llu\n",
+      "slow consumers %llu, refused at capacity %llu, closed at the memory limit %llu, "
+      "message timeouts %llu\n",
       n(c.connections), n(c.messages), n(c.bytes_received), n(c.bytes_copied),
-      n(c.handshake_timeouts), n(c.idle_timeouts), n(c.slow_consumers), n(c.over_capacity));
+      n(c.handshake_timeouts), n(c.idle_timeouts), n(c.slow_consumers), n(c.over_capacity),
+      n(c.over_memory), n(c.message_timeouts));
 }
 
 }  // namespace

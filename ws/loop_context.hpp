@@ -21,6 +21,8 @@ struct ServerCounters {
   std::uint64_t idle_timeouts = 0;       // closed (1001) or dropped after idle_timeout
   std::uint64_t slow_consumers = 0;      // closed with 1008 at max_backpressure
   std::uint64_t over_capacity = 0;       // upgrades refused with 503 (max_connections)
+  std::uint64_t over_memory = 0;         // closed with 1013 at max_memory
+  std::uint64_t message_timeouts = 0;    // closed with 1008 after message_timeout
 
   ServerCounters& operator+=(const ServerCounters& other) noexcept {
     connections += other.connections;
@@ -31,6 +33,8 @@ struct ServerCounters {
     idle_timeouts += other.idle_timeouts;
     slow_consumers += other.slow_consumers;
     over_capacity += other.over_capacity;
+    over_memory += other.over_memory;
+    message_timeouts += other.message_timeouts;
     return *this;
   }
 };

@@ -14,6 +14,8 @@ std::uint16_t read_big_endian_16(const std::uint8_t* bytes) noexcept {
 
 }  // namespace
 
+MessageReader::~MessageReader() { release_message(); }
+
 void MessageReader::feed(std::span<std::uint8_t> bytes, MessageSink& sink) {
   stats_.bytes_received += bytes.size();
   std::size_t position = 0;
@@ -106,6 +108,10 @@ std::size_t MessageReader::read_payload(std::span<std::uint8_t> bytes, MessageSi
   const std::size_t n =
       static_cast<std::size_t>(std::min<std::uint64_t>(frame_remaining_, bytes.size()));
   const bool control = is_control_opcode(frame_.opcode);
+  if (!control && !charge_growth(n)) {
+    fail(CloseCode::try_again_later, sink);  // the server's memory budget is spent
+    return bytes.size();
+  }
   std::uint8_t* destination = control ? control_ + control_size_ : message_.prepare(n);
   if (frame_.masked) {
     mask_phase_ = static_cast<std::uint8_t>(
@@ -157,6 +163,18 @@ void MessageReader::end_frame(MessageSink& sink) {
     return fail(CloseCode::invalid_payload, sink);  // ends inside a code point
   deliver_message(message_.data(), sink);
   message_.clear();
+  release_message();
+}
+
+// Whether the memory account allows what room for n more bytes would add.
+bool MessageReader::charge_growth(std::size_t n) {
+  const std::size_t growth = message_.growth_for(n);
+  return growth == 0 || !options_.memory || options_.memory->try_charge(growth);
+}
+
+void MessageReader::release_message() {
+  if (options_.memory) options_.memory->refund(message_.capacity());
+  message_.clear();
   message_.release();
 }
 
@@ -196,6 +214,7 @@ void MessageReader::deliver_message(std::span<const std::uint8_t> payload, Messa
 
 void MessageReader::fail(CloseCode code, MessageSink& sink) {
   phase_ = Phase::finished;
+  release_message();  // a failed message is never delivered: give its memory back now
   sink.on_fail(code);
 }
 

@@ -8,6 +8,11 @@
 // reader's own buffer. Text is UTF-8-checked as it arrives, so an invalid
 // byte fails the connection at once, not at the end of the message.
 //
+// Memory: the message buffer's capacity is charged to an optional
+// core::MemoryAccount (the server's --max-memory); when the account refuses
+// the growth, the reader fails with 1013 (try again later): the message
+// was within the size limit, the server just cannot hold it now.
+//
 // After the sink hears on_close or on_fail, the reader is finished and
 // ignores all further input. Single-threaded; no sockets: tests drive it
 // with byte strings.
@@ -18,6 +23,7 @@
 #include <string_view>
 
 #include "core/byte_buffer.hpp"
+#include "core/memory_budget.hpp"
 #include "core/utf8.hpp"
 #include "ws/close_code.hpp"
 #include "ws/frame.hpp"
@@ -41,7 +47,8 @@ class MessageSink {
 struct ReaderOptions {
   Role role = Role::server;
   std::uint64_t max_message_size = 16 * 1024 * 1024;
-  std::uint8_t allowed_rsv = 0;  // RSV bits a negotiated extension gave meaning to
+  std::uint8_t allowed_rsv = 0;           // RSV bits a negotiated extension gave meaning to
+  core::MemoryAccount* memory = nullptr;  // charged for the message buffer; null: unbounded
 };
 
 // What the reader did, for tests and the server's counters.
@@ -54,11 +61,22 @@ struct ReaderStats {
 class MessageReader {
  public:
   explicit MessageReader(ReaderOptions options) : options_(options) {}
+  ~MessageReader();
+  MessageReader(const MessageReader&) = delete;
+  MessageReader& operator=(const MessageReader&) = delete;
 
   void feed(std::span<std::uint8_t> bytes, MessageSink& sink);
   // Before the first feed: a route may narrow the server's limit.
   void set_max_message_size(std::uint64_t size) noexcept { options_.max_message_size = size; }
   bool finished() const noexcept { return phase_ == Phase::finished; }
+  // A data message has begun (its first frame header was read) and not yet
+  // ended: the server bounds how long that may last.
+  bool in_message() const noexcept { return message_opcode_ != 0 && phase_ != Phase::finished; }
+  // Inside a frame (its header or payload partly read): the stream would be
+  // cut if it ended now.
+  bool mid_frame() const noexcept { return phase_ == Phase::payload || stash_size_ > 0; }
+  // Bytes of message buffer held (charged to the memory account).
+  std::size_t buffered_bytes() const noexcept { return message_.capacity(); }
   const ReaderStats& stats() const noexcept { return stats_; }
 
  private:
@@ -73,6 +91,8 @@ class MessageReader {
                       MessageSink& sink);
   void handle_close(std::span<const std::uint8_t> payload, MessageSink& sink);
   void deliver_message(std::span<const std::uint8_t> payload, MessageSink& sink);
+  bool charge_growth(std::size_t n);
+  void release_message();
   void fail(CloseCode code, MessageSink& sink);
 
   ReaderOptions options_;

@@ -21,6 +21,7 @@ void Server::route(Route route) { config_.routes.push_back(std::move(route)); }
 void Server::start() {
   const ServerOptions& options = config_.options;
   port_ = options.port;
+  memory_budget_ = std::make_unique<core::MemoryBudget>(options.max_memory);
   for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
     net::UniqueFd listener = net::listen_tcp(options.host, port_);
     port_ = net::local_port(listener.get());  // port 0: the others join the first's
@@ -31,7 +32,7 @@ void Server::start() {
         [&context = *context](net::Connection& connection) {
           return WebSocket::accept(connection, context);
         },
-        net::EventLoop::Options{options.shutdown_timeout}));
+        net::EventLoop::Options{options.shutdown_timeout, memory_budget_.get()}));
   }
   for (auto& loop : loops_) {
     threads_.emplace_back([&loop = *loop] {

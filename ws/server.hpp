@@ -42,6 +42,7 @@ class Server {
   ServerConfig config_;
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> open_connections_{0};        // upgraded, all loops
+  std::unique_ptr<core::MemoryBudget> memory_budget_;   // max_memory, all loops
   std::vector<std::unique_ptr<LoopContext>> contexts_;  // one per loop, same index
   std::vector<std::unique_ptr<net::EventLoop>> loops_;
   std::vector<std::thread> threads_;

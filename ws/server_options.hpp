@@ -42,6 +42,14 @@ struct ServerOptions {
   // with 1008 (slow consumer); past half of it the connection is not read
   // from; on_drain fires (and reading resumes) at a quarter of it.
   std::size_t max_backpressure = 1024 * 1024;
+  // Bytes all connections together may hold in unfinished messages and
+  // queued output. A connection whose buffer would take the server past it
+  // is closed with 1013 (try again later); the others carry on. 0: no limit.
+  std::uint64_t max_memory = 1024ull * 1024 * 1024;
+  // A message whose first frame has arrived must be complete within this,
+  // else the connection is closed with 1008 (a trickle never looks idle,
+  // but must not hold its buffer forever). 0: no limit.
+  std::chrono::milliseconds message_timeout{60000};
 };
 
 // Options plus routes: immutable once the server starts, shared by its loops.

@@ -20,6 +20,16 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) noexcept {
 
 constexpr std::size_t max_close_reason = max_control_payload - 2;
 
+// The longest prefix of `text` of at most `limit` bytes that does not end
+// inside a UTF-8 sequence: a reason cut mid-character would make the peer
+// fail the connection with 1007 (8.1). Backs up over continuation bytes.
+std::string_view cut_at_code_point(std::string_view text, std::size_t limit) noexcept {
+  if (text.size() <= limit) return text;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 // The size of the request head so far: its length once parsed, else up to
 // its end if present (a malformed head), else everything received. Tells a
 // head that is too large (431) from one that is merely bad (400).
@@ -40,7 +50,8 @@ WebSocket::WebSocket(net::Connection& connection, LoopContext& context)
     : connection_(connection),
       context_(context),
       config_(context.config),
-      reader_(ReaderOptions{Role::server, config_.options.max_message_size, 0}),
+      reader_(ReaderOptions{Role::server, config_.options.max_message_size, 0,
+                            &connection.loop().memory()}),
       timer_([this] { on_timer(); }) {
   connection_.set_low_water_mark(config_.options.max_backpressure / 4);
   connection_.set_read_pause_mark(config_.options.max_backpressure / 2);
@@ -53,12 +64,18 @@ WebSocket::~WebSocket() = default;
 // ---- sending ---------------------------------------------------------------
 
 SendResult WebSocket::send(std::span<const std::uint8_t> payload, Opcode opcode) {
+  // Data only: a control or continuation frame from here would bypass the
+  // close state machine and the 125-byte rule (5.5), ping() and close() don't.
+  if (opcode != Opcode::text && opcode != Opcode::binary) return SendResult::dropped;
   if (state_ != State::open) return SendResult::dropped;
   if (over_backpressure()) {
     fail_slow_consumer();
     return SendResult::dropped;
   }
-  write_frame(opcode, payload);
+  if (!write_frame(opcode, payload)) {
+    fail_over_memory();
+    return SendResult::dropped;
+  }
   if (!connection_.backed_up()) return SendResult::sent;
   connection_.request_drain();
   return SendResult::buffered;
@@ -76,9 +93,17 @@ SendResult WebSocket::ping(std::span<const std::uint8_t> payload) {
 
 void WebSocket::close(CloseCode code, std::string_view reason) {
   if (state_ != State::open) return;
-  write_close_frame(static_cast<std::uint16_t>(code), reason.substr(0, max_close_reason));
+  write_close_frame(static_cast<std::uint16_t>(code), cut_at_code_point(reason, max_close_reason));
   state_ = State::closing;
   connection_.loop().timers().arm(timer_, config_.options.close_timeout);
+  stop_reading_soon();
+}
+
+// Once we have decided to close, the peer's bytes are read only to find its
+// close; a peer that keeps sending instead gets max_backpressure more bytes
+// of our attention, then is dropped (and close_timeout bounds the time).
+void WebSocket::stop_reading_soon() noexcept {
+  connection_.limit_input(config_.options.max_backpressure);
 }
 
 // The bound applies to a queue the kernel has refused (backed up); one that
@@ -104,13 +129,26 @@ void WebSocket::fail_slow_consumer() {
   close(CloseCode::policy_violation, "slow consumer");
 }
 
+// The server's memory budget (--max-memory) cannot take this connection's
+// growing queue. 1013 (try again later), not 1009: the message is within
+// the limits; the server is what is full. What has not begun is dropped,
+// as for a slow consumer, which gives memory back at once.
+void WebSocket::fail_over_memory() {
+  ++context_.counters.over_memory;
+  connection_.discard_unsent();
+  close(CloseCode::try_again_later, "server memory limit");
+}
+
 // Header and payload go straight into the output queue: one copy, and the
-// frame leaves with everything else queued in this loop iteration.
-void WebSocket::write_frame(Opcode opcode, std::span<const std::uint8_t> payload) {
+// frame leaves with everything else queued in this loop iteration. False
+// if the memory budget refused the room (nothing queued).
+bool WebSocket::write_frame(Opcode opcode, std::span<const std::uint8_t> payload) {
   std::uint8_t* out = connection_.prepare_write(max_frame_header_size + payload.size());
+  if (!out) return false;
   const std::size_t header = write_frame_header(out, opcode, true, payload.size());
   if (!payload.empty()) std::memcpy(out + header, payload.data(), payload.size());
   connection_.commit_write(header + payload.size());
+  return true;
 }
 
 // Pings and pongs take the urgent lane: they pass queued data at the next
@@ -129,14 +167,20 @@ bool WebSocket::write_control_frame(Opcode opcode, std::span<const std::uint8_t>
 }
 
 // 5.5.1: a close payload is empty or a 2-byte code plus a UTF-8 reason.
+// Written whatever the memory budget says (it is the last frame, and small):
+// a connection failed for memory must still be told so.
 void WebSocket::write_close_frame(std::uint16_t code, std::string_view reason) {
-  if (code == static_cast<std::uint16_t>(CloseCode::no_status))
-    return write_frame(Opcode::close, {});
-  std::uint8_t payload[max_control_payload];
-  payload[0] = static_cast<std::uint8_t>(code >> 8);
-  payload[1] = static_cast<std::uint8_t>(code);
-  if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
-  write_frame(Opcode::close, {payload, 2 + reason.size()});
+  std::uint8_t frame[max_frame_header_size + max_control_payload];
+  std::uint8_t* payload = frame + 2;  // a control frame's header is 2 bytes (5.5)
+  std::size_t size = 0;
+  if (code != static_cast<std::uint16_t>(CloseCode::no_status)) {
+    payload[0] = static_cast<std::uint8_t>(code >> 8);
+    payload[1] = static_cast<std::uint8_t>(code);
+    if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
+    size = 2 + reason.size();
+  }
+  write_frame_header(frame, Opcode::close, true, size);
+  connection_.write({frame, 2 + size});
 }
 
 // ---- the reactor's events ----------------------------------------------------
@@ -150,6 +194,35 @@ void WebSocket::on_data(std::span<std::uint8_t> bytes) {
     if (state_ != State::open || bytes.empty()) return;  // frames may follow the head at once
   }
   if (state_ == State::open || state_ == State::closing) reader_.feed(bytes, *this);
+  if (state_ == State::open) watch_message_time();
+}
+
+// A message that has begun must end within message_timeout, or a peer that
+// trickles a byte now and then (never idle) pins its buffer forever. The
+// deadline is set when a message begins across reads, which re-arms the
+// heartbeat timer; a message that arrives whole in one read costs nothing.
+void WebSocket::watch_message_time() {
+  const bool in_message = reader_.in_message();
+  if (in_message == message_begun_ || config_.options.message_timeout.count() == 0) return;
+  message_begun_ = in_message;
+  if (!in_message) return;  // ended: the deadline is simply not looked at
+  message_deadline_ = connection_.loop().now() + config_.options.message_timeout;
+  arm_heartbeat(core::Clock::duration::zero());
+}
+
+// 5.5.1 does not cover a TCP FIN without a close frame. The peer may still
+// read: what is queued goes first, then our close, then the socket closes.
+// Cut in the middle of a frame or message, the stream is broken (1002);
+// at a message boundary nothing was lost (1000). The application sees 1006,
+// as 7.1.5 says for a connection closed without a close frame.
+void WebSocket::on_end_of_input() {
+  if (state_ == State::awaiting_request) return connection_.abort();  // nothing to answer
+  if (state_ == State::open) {
+    const bool cut = reader_.in_message() || reader_.mid_frame();
+    write_close_frame(
+        static_cast<std::uint16_t>(cut ? CloseCode::protocol_error : CloseCode::normal), {});
+  }
+  finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
 }
 
 void WebSocket::on_drain() {
@@ -164,6 +237,10 @@ void WebSocket::on_shutdown() {
 void WebSocket::on_disconnect() {
   finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
   connection_.loop().timers().cancel(timer_);
+  if (counted_) {  // a place under max_connections is held until the socket is closed
+    counted_ = false;
+    context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
   if (!route_) return;
   ServerCounters& counters = context_.counters;
   const ReaderStats& stats = reader_.stats();
@@ -266,6 +343,10 @@ void WebSocket::heartbeat() {
   const ServerOptions& options = config_.options;
   const core::Clock::duration quiet = connection_.loop().now() - last_received_;
   if (options.idle_timeout.count() > 0 && quiet >= options.idle_timeout) return close_idle();
+  if (message_begun_ && connection_.loop().now() >= message_deadline_) {
+    ++context_.counters.message_timeouts;
+    return close(CloseCode::policy_violation, "message timeout");
+  }
   const bool may_ping = !ping_outstanding_ || options.idle_timeout.count() == 0;
   if (options.ping_interval.count() > 0 && quiet >= options.ping_interval && may_ping) {
     if (!write_control_frame(Opcode::ping, {})) return;  // failed as a slow consumer
@@ -287,6 +368,8 @@ void WebSocket::arm_heartbeat(core::Clock::duration quiet) {
     else if (options.idle_timeout.count() == 0)
       next = options.ping_interval;
   }
+  if (message_begun_)
+    next = std::min<core::Clock::duration>(next, message_deadline_ - connection_.loop().now());
   if (next != core::Clock::duration::max()) connection_.loop().timers().arm(timer_, next);
 }
 
@@ -333,11 +416,8 @@ void WebSocket::on_fail(CloseCode code) {
 void WebSocket::finish(std::uint16_t code, std::string_view reason) {
   const bool was_open = state_ == State::open || state_ == State::closing;
   state_ = State::done;
-  if (counted_) {  // the place is free once the WebSocket is, not the socket's linger
-    counted_ = false;
-    context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-  }
   connection_.loop().timers().cancel(timer_);
+  stop_reading_soon();
   connection_.close_gracefully(config_.options.close_timeout);
   if (was_open && route_->handlers.on_close) route_->handlers.on_close(*this, code, reason);
 }

@@ -71,6 +71,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   static std::unique_ptr<net::StreamHandler> accept(net::Connection& connection,
                                                     LoopContext& context);
 
+  // A text or binary message (any other opcode is refused: dropped).
   SendResult send(std::span<const std::uint8_t> payload, Opcode opcode);
   SendResult send_text(std::string_view text);
   SendResult send_binary(std::span<const std::uint8_t> payload) {
@@ -78,7 +79,8 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   }
   // A ping with up to 125 bytes of payload (5.5.2); more is dropped.
   SendResult ping(std::span<const std::uint8_t> payload = {});
-  // Starts the close handshake (5.5.1); the reason is cut to 123 bytes.
+  // Starts the close handshake (5.5.1); the reason is cut to at most 123
+  // bytes, at a code point boundary (a cut sequence would be invalid UTF-8).
   void close(CloseCode code = CloseCode::normal, std::string_view reason = {});
 
   std::string_view path() const noexcept { return path_; }
@@ -95,6 +97,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
 
   // net::StreamHandler
   void on_data(std::span<std::uint8_t> bytes) override;
+  void on_end_of_input() override;
   void on_drain() override;
   void on_shutdown() override;
   void on_disconnect() override;
@@ -109,11 +112,14 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   void handle_request(const HttpRequest& request);
   void reject(int status, std::string_view reason);
   bool admit() noexcept;
-  void write_frame(Opcode opcode, std::span<const std::uint8_t> payload);
+  bool write_frame(Opcode opcode, std::span<const std::uint8_t> payload);
   bool write_control_frame(Opcode opcode, std::span<const std::uint8_t> payload);
   void write_close_frame(std::uint16_t code, std::string_view reason);
   bool over_backpressure() const noexcept;
   void fail_slow_consumer();
+  void fail_over_memory();
+  void stop_reading_soon() noexcept;
+  void watch_message_time();
   void on_timer();
   void heartbeat();
   void arm_heartbeat(core::Clock::duration quiet);
@@ -128,10 +134,12 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   core::ByteBuffer request_head_;  // only when the head spans several reads
   std::size_t request_scanned_ = 0;
   MessageReader reader_;
-  core::Timer timer_;                      // handshake, heartbeat or close timeout, by state_
-  core::Clock::time_point last_received_;  // the loop's time at the last read
-  bool ping_outstanding_ = false;          // pinged, nothing received since
-  bool counted_ = false;                   // in LoopContext::open_connections
+  core::Timer timer_;                         // handshake, heartbeat or close timeout, by state_
+  core::Clock::time_point last_received_;     // the loop's time at the last read
+  core::Clock::time_point message_deadline_;  // message_timeout, once message_begun_
+  bool ping_outstanding_ = false;             // pinged, nothing received since
+  bool message_begun_ = false;                // a message is arriving across reads
+  bool counted_ = false;                      // in LoopContext::open_connections
   std::string path_;
   std::string subprotocol_;
 };

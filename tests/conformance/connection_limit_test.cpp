@@ -56,6 +56,9 @@ TEST_F(MaxConnections, AClosedConnectionFreesItsPlace) {
   for (auto& c : clients) ASSERT_TRUE(open_eventually(c, port()));
   ASSERT_TRUE(clients[0].send_close(1000));
   ASSERT_TRUE(clients[0].expect_close(1000));
+  // The place is held until the socket is really closed: the server waits
+  // for our FIN after its close (bounded by --close-timeout).
+  clients[0].close();
   RawClient next;
   ASSERT_TRUE(open_eventually(next, port()));
   ASSERT_TRUE(next.echo(kText, "took the freed place"));

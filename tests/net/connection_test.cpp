@@ -74,6 +74,7 @@ class ProbeHandler : public net::StreamHandler {
     connection_.write(bytes);
   }
   void on_drain() override { ++probe_.drains; }
+  void on_end_of_input() override { connection_.close_gracefully(500ms); }
   void on_shutdown() override { connection_.close_gracefully(500ms); }
   void on_disconnect() override {}
 

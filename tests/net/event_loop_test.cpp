@@ -40,6 +40,8 @@ class EchoHandler : public net::StreamHandler {
     }
     connection_.write(bytes);
   }
+  // The peer is done sending: what it sent is echoed, then the socket closes.
+  void on_end_of_input() override { connection_.close_gracefully(1000ms); }
   void on_shutdown() override {
     if (shutdowns_) ++*shutdowns_;
     connection_.close_gracefully(1000ms);
@@ -210,6 +212,7 @@ TEST(EventLoop, OutboundConnectionSendsOnceConnectedAndReceives) {
       if (std::string(bytes.begin(), bytes.end()) == "world") got_reply = true;
       connection.loop().request_stop();
     }
+    void on_end_of_input() override { connection.close_gracefully(100ms); }
     void on_shutdown() override { connection.close_gracefully(100ms); }
     void on_disconnect() override {}
   };
