@@ -86,6 +86,19 @@ bool same_origin(std::string_view origin, const HttpRequest& request) noexcept {
   return !authority.empty() && ascii_iequals(authority, request.header("Host"));
 }
 
+// RFC 9112 6.3: a request has a body if it carries Transfer-Encoding or a
+// Content-Length. An upgrade GET has none (RFC 6455 4.1), and whatever
+// follows its head is read as frames, so a body the client meant to send
+// would be misread as frames: refuse it instead. Content-Length: 0 announces
+// no body and is harmless, so it is accepted; sent twice it is not (a
+// framing disagreement, RFC 9112 6.3 item 5), nor is any Transfer-Encoding,
+// whatever its codings (a proxy may have added them).
+bool has_body(const HttpRequest& request) noexcept {
+  if (count_headers(request, "Transfer-Encoding") != 0) return true;
+  const std::size_t lengths = count_headers(request, "Content-Length");
+  return lengths > 1 || (lengths == 1 && request.header("Content-Length") != "0");
+}
+
 UpgradeRejection check_version(const HttpRequest& request) noexcept {
   // RFC 6455 11.3.5: sent at most once. RFC 6455 4.2.2 item 4: any version
   // but 13 gets 426 with our version, so the client can retry with it.
@@ -128,13 +141,15 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 }  // namespace
 
 UpgradeRejection check_upgrade_request(const HttpRequest& request, const UpgradeOptions& options) {
-  // RFC 6455 4.2.1 items 1-4, then 6 before 5: a client of another version
-  // may well send another kind of key, and deserves the 426 that tells it
-  // our version. Then the origin (item 7), a policy, last.
+  // RFC 6455 4.2.1 items 1-4 (and no body, RFC 9112 6.3), then 6 before 5:
+  // a client of another version may well send another kind of key, and
+  // deserves the 426 that tells it our version. Then the origin (item 7), a
+  // policy, last.
   if (request.method != "GET") return reject(400, "method must be GET");
   if (request.version_minor < 1) return reject(400, "HTTP/1.1 or later required");
   if (count_headers(request, "Host") != 1 || request.header("Host").empty())
     return reject(400, "exactly one non-empty Host header required");
+  if (has_body(request)) return reject(400, "a WebSocket upgrade request must not have a body");
   if (!list_has_token(request, "Upgrade", "websocket"))
     return reject(400, "Upgrade header must contain websocket");
   if (!list_has_token(request, "Connection", "upgrade"))

@@ -35,6 +35,8 @@ struct UpgradeRejection {
 
 // Checks `request` against RFC 6455 4.2.1, first failure wins, in this order:
 //   400  method not GET, version below HTTP/1.1, Host missing/duplicated/empty,
+//        a body (any Transfer-Encoding, or a Content-Length other than one
+//        "0": RFC 9112 6.3; bytes after the head are frames),
 //        Upgrade lacking "websocket", Connection lacking "upgrade" (both
 //        case-insensitive token lists, all occurrences),
 //   426  Sec-WebSocket-Version missing or not "13" (400 if sent twice),

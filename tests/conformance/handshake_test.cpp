@@ -3,7 +3,8 @@
 // HTTP error status and the TCP connection closed: 400 for a malformed request,
 // 426 with "Sec-WebSocket-Version: 13" for a version other than 13, 404 for a
 // path other than /echo, 403 for an Origin other than the Host, 431 for a head
-// over 8 KiB. A good one gets 101 with the right Sec-WebSocket-Accept.
+// over 8 KiB. A good one gets 101 with the right Sec-WebSocket-Accept. RFC 9112
+// parts: no body on the upgrade (6.3).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -100,6 +101,10 @@ std::vector<AcceptCase> accept_cases() {
          for (int i = 0; i < 50; ++i)
            r.set("X-Header-" + std::to_string(i), "value " + std::to_string(i));
        }},
+      // RFC 9112 6.3: Content-Length: 0 announces no body, so nothing is
+      // mistaken for frames.
+      {"content_length_zero",
+       [](UpgradeRequest& r, std::uint16_t) { r.set("Content-Length", "0"); }},
   };
 }
 
@@ -212,6 +217,12 @@ std::vector<RejectCase> reject_cases() {
        [](UpgradeRequest& r, std::uint16_t port) {
          r.set("Origin", "http://localhost:" + std::to_string(port));
        }},
+      // RFC 9112 6.3, RFC 6455 4.1: the upgrade GET has no body; what follows
+      // the head is read as frames, so a body is refused, not misread.
+      {"content_length_nonzero", 400,
+       [](UpgradeRequest& r, std::uint16_t) { r.set("Content-Length", "5"); }},
+      {"transfer_encoding_chunked", 400,
+       [](UpgradeRequest& r, std::uint16_t) { r.set("Transfer-Encoding", "chunked"); }},
       {"head_over_8k", 431,
        [](UpgradeRequest& r, std::uint16_t) { r.set("X-Padding", std::string(8300, 'p')); }},
       {"head_64k", 431,

@@ -64,12 +64,16 @@ Lines with_request_line(const std::string& request_line) {
   return lines;
 }
 
-int status_of(const Lines& lines, const ws::UpgradeOptions& options = {}) {
+ws::UpgradeRejection rejection_of(const Lines& lines, const ws::UpgradeOptions& options = {}) {
   Handshake h(lines);
   EXPECT_TRUE(h.parsed) << h.text;
   ws::UpgradeRejection r = ws::check_upgrade_request(h.request, options);
   EXPECT_EQ(r.reason.empty(), r.status == 0);
-  return r.status;
+  return r;
+}
+
+int status_of(const Lines& lines, const ws::UpgradeOptions& options = {}) {
+  return rejection_of(lines, options).status;
 }
 
 // ---- accept key ----
@@ -105,6 +109,34 @@ TEST(CheckUpgrade, HostMustBeOneNonEmptyHeader) {
   EXPECT_EQ(status_of(without(valid_lines(), "Host")), 400);
   EXPECT_EQ(status_of(replaced("Host", {"Host:"})), 400);
   EXPECT_EQ(status_of(replaced("Host", {"Host: server.example.com", "Host: server.example.com"})),
+            400);
+}
+
+// RFC 9112 6.3 and RFC 6455 4.1: the upgrade GET has no body. Bytes after
+// the head are frames; a body the client thinks it sent would be read as
+// frames. Content-Length: 0 announces no body, so it is harmless and allowed.
+TEST(CheckUpgrade, ContentLengthMustBeAbsentOrZero) {
+  EXPECT_EQ(status_of(replaced("Content-Length", {"Content-Length: 0"})), 0);
+  for (const char* value : {"Content-Length: 5", "Content-Length: 00x", "Content-Length:",
+                            "Content-Length: 0, 0", "Content-Length: -0"}) {
+    SCOPED_TRACE(value);
+    EXPECT_EQ(status_of(replaced("Content-Length", {value})), 400);
+  }
+  // Two field lines, even of 0: a framing disagreement waiting to happen.
+  EXPECT_EQ(status_of(replaced("Content-Length", {"Content-Length: 0", "content-length: 0"})),
+            400);
+  EXPECT_EQ(rejection_of(replaced("Content-Length", {"Content-Length: 1"})).reason,
+            "a WebSocket upgrade request must not have a body");
+}
+
+TEST(CheckUpgrade, AnyTransferEncodingIsRefused) {
+  for (const char* value : {"Transfer-Encoding: chunked", "Transfer-Encoding: identity",
+                            "transfer-encoding: gzip, chunked", "Transfer-Encoding:"}) {
+    SCOPED_TRACE(value);
+    EXPECT_EQ(status_of(replaced("Transfer-Encoding", {value})), 400);
+  }
+  EXPECT_EQ(status_of(replaced("Transfer-Encoding",
+                               {"Transfer-Encoding: chunked", "Content-Length: 0"})),
             400);
 }
 
@@ -215,6 +247,10 @@ TEST(CheckUpgrade, FirstFailingRuleWins) {
   lines = replaced("Origin", {"Origin: http://evil.example"});
   lines = without(lines, "Sec-WebSocket-Version");
   EXPECT_EQ(status_of(lines), 426);  // version before origin
+
+  lines = replaced("Content-Length", {"Content-Length: 3"});
+  lines = without(lines, "Upgrade");
+  EXPECT_EQ(rejection_of(lines).reason, "a WebSocket upgrade request must not have a body");
 }
 
 // ---- origin ----
