@@ -5,6 +5,8 @@
 #   make test           install missing packages, build, run the whole suite
 #   make deps           install missing Debian packages (and npm test deps)
 #   make bench          install missing packages, build, run the microbenchmarks
+#   make fuzz           install missing packages, build, run every libFuzzer harness
+#                       for FUZZ_SECONDS (60) each
 #   make clean          remove build/
 #
 #   SANITIZE=1          AddressSanitizer + UBSan, in build/sanitize/
@@ -84,8 +86,8 @@ run: deps
 # The whole suite: unit tests, the raw-byte conformance suite against the real
 # server, then interop with clients written elsewhere (python3-websockets, ws).
 test: deps
-	@$(MAKE) --no-print-directory all
-	@bash tests/run_all.sh $(BUILD)
+	@$(MAKE) --no-print-directory all fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) bash tests/run_all.sh $(BUILD)
 
 unit: $(UNIT_TESTS)
 	$(UNIT_TESTS)
@@ -119,6 +121,45 @@ bench: deps
 	  --benchmark_out=$(BENCH_JSON) --benchmark_out_format=json
 	@/usr/bin/python3 bench/summarize.py $(BENCH_JSON)
 
+# Fuzzing (libFuzzer, clang): one harness per tests/fuzz/<name>.cpp, each
+# linked with core/ and ws/ built again with the fuzzing flags in a tree of
+# their own, $(FUZZ_BUILD)/obj (an archive: a harness pulls in only what it
+# calls, so ws/websocket.o and ws/server.o, and with them net/, stay out).
+# `make fuzz` runs each for FUZZ_SECONDS on a copy of its seeds
+# (tests/fuzz/run.sh); `make test` runs each for 3 s (its stage `fuzz`).
+# The library is built without -Werror here: g++ -Werror judges it already,
+# and a clang-only warning in it should not stop the fuzzing.
+FUZZ_CXX      ?= clang++
+FUZZ_BUILD    := build/fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_FLAGS    := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
+                 -fno-sanitize-recover=undefined -Wall -Wextra -pthread -I. -MMD -MP
+FUZZ_SRCS     := $(wildcard tests/fuzz/*.cpp)
+FUZZ_LIB_SRCS := $(wildcard core/*.cpp ws/*.cpp)
+FUZZ_LIB      := $(FUZZ_BUILD)/libwsserver_fuzz.a
+FUZZ_TARGETS  := $(patsubst tests/fuzz/%.cpp,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+fuzz_obj       = $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(1))
+.PHONY: fuzz fuzz-build
+
+$(FUZZ_BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -c $< -o $@
+
+$(call fuzz_obj,$(FUZZ_SRCS)): FUZZ_FLAGS += -Werror
+
+$(FUZZ_LIB): $(call fuzz_obj,$(FUZZ_LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_TARGETS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $^ $(LIBS) -o $@
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # The peer comparison (bench/compare.py): our server, five peer echo servers
 # (bench/peers/, built from Debian packages by bench/peers/build.sh) and a
 # plain-TCP ceiling, each under wsload with the server on core 0 and wsload on
@@ -137,4 +178,4 @@ compare: deps
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

@@ -6,8 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# clang and libclang-rt-14-dev: libFuzzer for make fuzz and the test stage fuzz
+# (libclang_rt.fuzzer-x86_64.a is in libclang-rt-14-dev, which clang only
+# recommends, and recommends are not installed).
 bash tools/apt_install_missing.sh g++ make libssl-dev liburing-dev libgtest-dev \
-  libbenchmark-dev python3 python3-websockets
+  libbenchmark-dev python3 python3-websockets clang libclang-rt-14-dev
 
 if [ ! -d tests/interop/node_modules/ws ]; then
   echo "install_deps: npm install (tests/interop)"
