@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole suite (make test): three stages, in order, each run even when an
+# The whole suite (make test): four stages, in order, each run even when an
 # earlier one failed, each streamed to the console as it runs:
 #
 #   unit         <build>/unit_tests                            (gtest)
 #   conformance  WSSERVER=<build>/wsserver <build>/conformance_tests   (gtest)
 #   interop      tests/interop/run.sh <build>/wsserver
 #                (python unittest, node --test, and run.sh's own checks)
+#   fuzz         tests/fuzz/run.sh --check <fuzz-build> 3
+#                (each libFuzzer harness for 3 s on a fresh copy of its seeds)
 #
 #   bash tests/run_all.sh build
 #
@@ -17,13 +19,16 @@
 # own summary: gtest's "[  PASSED  ] N tests." / "[  FAILED  ] N tests, listed
 # below:", unittest's "Ran N tests" / "FAILED (failures=a, errors=b)", node's
 # "# pass N" / "# fail N" / "# cancelled N", and run.sh's "interop-check:
-# PASS|FAIL" lines. Skipped tests count in neither. A stage that crashes
+# PASS|FAIL" lines, and tests/fuzz/run.sh's "fuzz-check: PASS|FAIL" lines (one
+# per harness). Skipped tests count in neither. A stage that crashes
 # before its summary counts the cases it had finished plus one failure; a
 # stage that exits non-zero without reporting any failing case (a sanitizer's
 # report at exit, a missing binary) counts one failure. Exits non-zero if
 # anything failed.
 #
-# Environment: TESTS_STAGE_TIMEOUT, seconds per stage (default 900).
+# Environment: TESTS_STAGE_TIMEOUT, seconds per stage (default 900);
+# FUZZ_BUILD, where the harnesses are (default build/fuzz: make fuzz-build);
+# FUZZ_CHECK_SECONDS, seconds per harness (default 3).
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -87,6 +92,10 @@ count_cases() {
     kind == "interop" && /^interop-check: PASS / { ip++ }
     kind == "interop" && /^interop-check: FAIL / { if_++ }
     kind == "interop" && /^interop: (all passed|FAILED)$/ { done = 1 }
+    # tests/fuzz/run.sh: one line per harness, then its verdict.
+    kind == "fuzz" && /^fuzz-check: PASS / { ip++ }
+    kind == "fuzz" && /^fuzz-check: FAIL / { if_++ }
+    kind == "fuzz" && /^fuzz: (all passed|FAILED)$/ { done = 1 }
 
     END {
       if (kind == "gtest") {
@@ -161,6 +170,8 @@ run_stage unit gtest "$build/unit_tests" "$build/unit_tests"
 export WSSERVER="$build/wsserver"
 run_stage conformance gtest "$build/conformance_tests" "$build/conformance_tests"
 run_stage interop interop tests/interop/run.sh bash tests/interop/run.sh "$build/wsserver"
+run_stage fuzz fuzz tests/fuzz/run.sh \
+  bash tests/fuzz/run.sh --check "${FUZZ_BUILD:-build/fuzz}" "${FUZZ_CHECK_SECONDS:-3}"
 
 echo
 echo "======== summary ========"
