@@ -35,6 +35,7 @@ std::string_view cut_at_code_point(std::string_view text, std::size_t limit) noe
 // head that is too large (431) from one that is merely bad (400).
 std::size_t head_size(std::string_view received, int parsed) noexcept {
   if (parsed > 0) return static_cast<std::size_t>(parsed);
+  if (parsed == 0) return received.size();  // empty lines before the request count too
   const std::size_t end = received.find("\r\n\r\n");
   return end == std::string_view::npos ? received.size() : end + 4;
 }
@@ -202,9 +203,13 @@ void WebSocket::on_data(std::span<std::uint8_t> bytes) {
 // deadline is set when a message begins across reads, which re-arms the
 // heartbeat timer; a message that arrives whole in one read costs nothing.
 void WebSocket::watch_message_time() {
+  if (config_.options.message_timeout.count() == 0) return;
   const bool in_message = reader_.in_message();
-  if (in_message == message_begun_ || config_.options.message_timeout.count() == 0) return;
+  const std::uint64_t delivered = reader_.stats().messages;
+  // Still the same message arriving (or still none): nothing to do.
+  if (in_message == message_begun_ && delivered == messages_at_begin_) return;
   message_begun_ = in_message;
+  messages_at_begin_ = delivered;
   if (!in_message) return;  // ended: the deadline is simply not looked at
   message_deadline_ = connection_.loop().now() + config_.options.message_timeout;
   arm_heartbeat(core::Clock::duration::zero());
@@ -318,6 +323,7 @@ void WebSocket::reject(int status, std::string_view reason) {
   connection_.write(as_bytes(response));
   state_ = State::done;
   connection_.loop().timers().cancel(timer_);
+  stop_reading_soon();
   connection_.close_gracefully(config_.options.close_timeout);
 }
 

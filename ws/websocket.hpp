@@ -138,6 +138,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   core::Clock::time_point last_received_;     // the loop's time at the last read
   core::Clock::time_point message_deadline_;  // message_timeout, once message_begun_
   bool ping_outstanding_ = false;             // pinged, nothing received since
+  std::uint64_t messages_at_begin_ = 0;       // reader's message count when it began
   bool message_begun_ = false;                // a message is arriving across reads
   bool counted_ = false;                      // in LoopContext::open_connections
   std::string path_;

@@ -184,6 +184,21 @@ TEST_F(MessageTimeout, ATrickledMessageIsClosedWith1008) {
   EXPECT_GE(Clock::now() - start, 450ms);
 }
 
+// Every read ends inside a message, for longer than the timeout in all:
+// the deadline is each message's, not the stream's.
+TEST_F(MessageTimeout, BackToBackMessagesEachGetTheirOwnDeadline) {
+  WSTEST_OPEN(client);
+  std::string stream;
+  std::vector<std::size_t> cuts;
+  for (int i = 0; i < 8; ++i) {
+    const std::string message = frame_bytes(kBinary, std::string(1000, 'a' + i));
+    cuts.push_back(stream.size() + message.size() / 2);
+    stream += message;
+  }
+  ASSERT_TRUE(client.send_split(stream, cuts, 150ms));  // 1.2 s, each message 150 ms
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(client.expect_binary(std::string(1000, 'a' + i)));
+}
+
 TEST_F(MessageTimeout, MessagesThatCompleteInTimeAreEchoed) {
   WSTEST_OPEN(client);
   const std::string payload(1000, 'q');
