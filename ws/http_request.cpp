@@ -52,10 +52,28 @@ std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
+// Whether the line that the LF at `lf` ends is empty: "\r\n", or a bare "\n"
+// (to be rejected by the parser). Looks back at most two bytes.
+bool ends_empty_line(const char* data, std::size_t lf) noexcept {
+  if (lf == 0 || data[lf - 1] == '\n') return true;
+  return data[lf - 1] == '\r' && (lf == 1 || data[lf - 2] == '\n');
+}
+
+// Whether the LF at `lf` ends the head: it ends an empty line that follows a
+// line that is not empty. Empty lines with no line before them, or only
+// empty ones, come before the request line, and are skipped (RFC 9112 2.2).
+bool ends_head(const char* data, std::size_t lf) noexcept {
+  if (!ends_empty_line(data, lf)) return false;
+  const std::size_t line_start = lf > 0 && data[lf - 1] == '\r' ? lf - 1 : lf;  // at its CR
+  return line_start > 0 && !ends_empty_line(data, line_start - 1);
+}
+
 // Offset just past the head's last LF, or 0 if the head has not ended.
-// The head ends at an empty line: LF CR LF, or LF LF (a bare-LF client, to be
-// rejected by the parser). Whether an LF ends the head depends only on the
-// bytes before it, so LFs below `scanned` never need a second look.
+// The head ends at an empty line after the request line: LF CR LF, or LF LF
+// (a bare-LF client, to be rejected by the parser). Whether an LF ends the
+// head depends only on the few bytes before it, so LFs below `scanned` never
+// need a second look, and a run of empty lines before the request line is
+// scanned once however it arrives.
 std::size_t find_head_end(std::string_view buffer, std::size_t& scanned) noexcept {
   const char* data = buffer.data();
   std::size_t i = scanned < buffer.size() ? scanned : buffer.size();
@@ -63,8 +81,7 @@ std::size_t find_head_end(std::string_view buffer, std::size_t& scanned) noexcep
     const void* lf = std::memchr(data + i, '\n', buffer.size() - i);
     if (lf == nullptr) break;
     i = static_cast<std::size_t>(static_cast<const char*>(lf) - data);
-    if (i >= 1 && data[i - 1] == '\n') return i + 1;
-    if (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n') return i + 1;
+    if (ends_head(data, i)) return i + 1;
     ++i;
   }
   scanned = buffer.size();
@@ -114,12 +131,14 @@ bool parse_header_line(std::string_view line, HttpHeader& out) noexcept {
   return is_token(out.name) && is_field_value(out.value);
 }
 
-// Parses a complete head: request line, header lines, empty line. A leading
-// empty line is refused rather than skipped (RFC 9112 2.2 SHOULD skip one):
-// the handshake is the first thing on a fresh connection, so there is no
-// earlier message whose stray CRLF it could be.
+// Parses a complete head: empty lines, request line, header lines, empty
+// line. The empty lines (CRLF) before the request line are skipped, as RFC
+// 9112 2.2 says a server SHOULD (a client may end an earlier body with a
+// stray CRLF); find_head_end did not take them for the end, and the caller's
+// head size limit bounds how many may come.
 // Returns 0 on success, else the parse_http_request error (-1 or -2).
 int parse_head(std::string_view head, HttpRequest& out) noexcept {
+  while (head.starts_with("\r\n")) head.remove_prefix(2);
   std::string_view line;
   if (!next_line(head, line) || !parse_request_line(line, out)) return -1;
   while (next_line(head, line)) {

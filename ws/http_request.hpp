@@ -39,8 +39,11 @@ struct HttpRequest {
 // (RFC 9110 5.1) and for the case-insensitive tokens of the handshake.
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 
-// Parses a request head at the start of `buffer`.
-// Returns: > 0  the head's length including the final CRLF CRLF (complete);
+// Parses a request head at the start of `buffer`. Empty lines (CRLF) before
+// the request line are skipped (RFC 9112 2.2); a buffer of nothing else
+// needs more, so the caller's size limit bounds them.
+// Returns: > 0  the head's length including the final CRLF CRLF and any
+//               skipped empty lines: what the head consumed (complete);
 //          0    need more bytes (the end of the head has not arrived);
 //         -1    malformed (bad request line, bad header syntax, obs-fold,
 //               bare CR or LF, or a head too long for an int);

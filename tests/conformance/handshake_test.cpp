@@ -4,7 +4,8 @@
 // 426 with "Sec-WebSocket-Version: 13" for a version other than 13, 404 for a
 // path other than /echo, 403 for an Origin other than the Host, 431 for a head
 // over 8 KiB. A good one gets 101 with the right Sec-WebSocket-Accept. RFC 9112
-// parts: no body on the upgrade (6.3).
+// parts: no body on the upgrade (6.3), empty lines before the request line
+// (2.2).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -445,6 +446,49 @@ TEST_F(Rfc6455_4_2_2_Handshake, WhitespaceBeforeColonGets400) {
   bytes.replace(bytes.find("Upgrade:"), 8, "Upgrade :");
   (void)client.send_raw(bytes);
   ASSERT_TRUE(client.expect_http_rejection(400));
+}
+
+// ---------------------------------------------------------------------------
+// RFC 9112 2.2: "a server that is expecting to receive and parse a
+// request-line SHOULD ignore at least one empty line (CRLF) received prior to
+// the request-line". Their bytes count against the 8 KiB head limit.
+
+using Rfc9112_2_2_EmptyLinesBeforeTheRequest = ServerSuite;
+
+TEST_F(Rfc9112_2_2_EmptyLinesBeforeTheRequest, AreIgnored) {
+  for (const std::string prefix : {"\r\n", "\r\n\r\n\r\n"}) {
+    SCOPED_TRACE(prefix.size());
+    RawClient client;
+    ASSERT_TRUE(client.connect(port()));
+    const UpgradeRequest request = UpgradeRequest::standard(host_for(port()));
+    ASSERT_TRUE(client.send_raw(prefix + request.render() + frame_bytes(kText, "first")));
+    HttpResponse response;
+    ASSERT_TRUE(client.read_http_response(response));
+    ASSERT_EQ(response.status, 101) << response.reason;
+    EXPECT_EQ(response.get("Sec-WebSocket-Accept"),
+              websocket_accept(request.get("Sec-WebSocket-Key")));
+    ASSERT_TRUE(client.expect_text("first"));
+  }
+}
+
+TEST_F(Rfc9112_2_2_EmptyLinesBeforeTheRequest, InTheirOwnWrites) {
+  RawClient client;
+  ASSERT_TRUE(client.connect(port()));
+  ASSERT_TRUE(client.send_split("\r\n\r\n" + UpgradeRequest::standard(host_for(port())).render(),
+                                {1, 2, 4, 5}));
+  HttpResponse response;
+  ASSERT_TRUE(client.read_http_response(response));
+  ASSERT_EQ(response.status, 101) << response.reason;
+  ASSERT_TRUE(client.echo(kText, "after empty lines"));
+}
+
+TEST_F(Rfc9112_2_2_EmptyLinesBeforeTheRequest, AnEndlessRunGets431) {
+  RawClient client;
+  ASSERT_TRUE(client.connect(port()));
+  std::string empty_lines;
+  for (int i = 0; i < 5000; ++i) empty_lines += "\r\n";
+  (void)client.send_raw(empty_lines);
+  ASSERT_TRUE(client.expect_http_rejection(431));
 }
 
 TEST_F(Rfc6455_4_2_2_Handshake, RejectionsDoNotDisturbOthers) {

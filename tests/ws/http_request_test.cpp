@@ -125,6 +125,30 @@ TEST(HttpRequest, PathWithoutQuery) {
   EXPECT_EQ(r.target, "/?a");
 }
 
+// ---- empty lines before the request line (RFC 9112 2.2) ----
+
+TEST(HttpRequest, LeadingEmptyLinesAreSkippedAndCounted) {
+  ws::HttpRequest r;
+  constexpr std::string_view head = "\r\n\r\nGET /echo HTTP/1.1\r\nHost: a\r\n\r\n";
+  ASSERT_EQ(parse_once(head, r), static_cast<int>(head.size()));  // the whole consumed head
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.path(), "/echo");
+  EXPECT_EQ(r.header("Host"), "a");
+}
+
+TEST(HttpRequest, OnlyEmptyLinesNeedMore) {
+  // Not the end of a head: the caller's size limit bounds how many arrive.
+  EXPECT_EQ(parse_once("\r\n"), 0);
+  EXPECT_EQ(parse_once("\r\n\r\n"), 0);
+  EXPECT_EQ(parse_once("\r\n\r\n\r\n\r"), 0);
+  std::size_t scanned = 0;
+  ws::HttpRequest r;
+  std::string crlfs;
+  for (int i = 0; i < 4096; ++i) crlfs += "\r\n";
+  EXPECT_EQ(ws::parse_http_request(crlfs, r, scanned), 0);
+  EXPECT_EQ(scanned, crlfs.size());
+}
+
 TEST(HttpRequest, VersionMinor) {
   ws::HttpRequest r;
   ASSERT_GT(parse_once("GET / HTTP/1.0\r\n\r\n", r), 0);
@@ -188,6 +212,8 @@ TEST(HttpRequest, ValidRequestsAtEveryByteBoundary) {
       "GET /x HTTP/1.0\r\nA: \r\nB:\t\r\n\r\n",
       with_trailer,
       many_headers,
+      "\r\nGET / HTTP/1.1\r\n\r\n",  // leading empty lines (RFC 9112 2.2)
+      "\r\n\r\n\r\nGET /x HTTP/1.1\r\nA: b\r\n\r\n",
   };
   for (std::string_view input : inputs) {
     SCOPED_TRACE(std::string(input));
@@ -227,8 +253,8 @@ const std::vector<std::string_view> malformed_heads = {
     "GET /\x7f HTTP/1.1\r\n\r\n"sv,         // DEL in target
     "GET / HTTP/1.1\r\r\n\r\n"sv,           // bare CR in request line
     "GET / HT\rTP/1.1\r\n\r\n"sv,           // bare CR inside the version
-    "\r\nGET / HTTP/1.1\r\n\r\n"sv,         // leading empty line
-    "\r\n\r\n"sv,                           // nothing but an empty line
+    "\nGET / HTTP/1.1\r\n\r\n"sv,           // a leading bare LF is not an empty line
+    "\r\n \r\nGET / HTTP/1.1\r\n\r\n"sv,     // nor is a line of whitespace
     // Line endings.
     "GET / HTTP/1.1\n\n"sv,                    // bare LF throughout
     "GET / HTTP/1.1\n\r\n"sv,                  // bare LF ends the request line
