@@ -35,6 +35,47 @@ bool is_target(std::string_view s) noexcept {
   return true;
 }
 
+bool is_scheme_char(char c, bool first) noexcept {
+  const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  return alpha || (!first && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+}
+
+// Where the authority of an absolute-form target starts, just past
+// "scheme://" (RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" /
+// "." ), any scheme), or 0 for any other form: an origin-form target starts
+// with '/', which no scheme does.
+std::size_t authority_offset(std::string_view target) noexcept {
+  std::size_t i = 0;
+  while (i < target.size() && is_scheme_char(target[i], i == 0)) ++i;
+  if (i == 0 || !target.substr(i).starts_with("://")) return 0;
+  return i + 3;
+}
+
+struct TargetParts {
+  std::string_view authority;  // empty unless absolute-form
+  std::string_view path;       // without the query
+};
+
+TargetParts split_target(std::string_view target) noexcept {
+  const std::string_view no_query = target.substr(0, target.find('?'));
+  const std::size_t start = authority_offset(no_query);
+  if (start == 0) return {{}, no_query};
+  const std::string_view rest = no_query.substr(start);
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return {rest, "/"};  // RFC 9112 3.2.1: empty path is "/"
+  return {rest.substr(0, slash), rest.substr(slash)};
+}
+
+// An absolute-form target must name a host (RFC 9110 4.2.1: an http URI with
+// an empty host is invalid) and carry no userinfo (RFC 9110 4.2.4: to be
+// treated as an error, it is a phishing device). Other forms pass here.
+bool has_valid_authority(std::string_view target) noexcept {
+  if (authority_offset(target) == 0) return true;
+  const std::string_view authority = split_target(target).authority;
+  return !authority.empty() && authority.front() != ':' &&
+         authority.find('@') == std::string_view::npos;
+}
+
 // field-value (RFC 9110 5.5): VCHAR, obs-text, SP and HTAB. Every other CTL
 // is refused; for NUL, CR and LF the RFC requires it, and the rest are
 // "invalid" too, so keeping them would only forward trouble.
@@ -110,7 +151,8 @@ bool parse_request_line(std::string_view line, HttpRequest& out) noexcept {
   if (sp2 == std::string_view::npos) return false;
   out.target = rest.substr(0, sp2);
   std::string_view version = rest.substr(sp2 + 1);
-  if (!is_token(out.method) || !is_target(out.target)) return false;
+  if (!is_token(out.method) || !is_target(out.target) || !has_valid_authority(out.target))
+    return false;
   // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3); we speak 1.x only.
   constexpr std::string_view prefix = "HTTP/1.";
   if (version.size() != prefix.size() + 1 || !version.starts_with(prefix)) return false;
@@ -169,7 +211,12 @@ std::string_view HttpRequest::header(std::string_view name) const noexcept {
   return {};
 }
 
-std::string_view HttpRequest::path() const noexcept { return target.substr(0, target.find('?')); }
+std::string_view HttpRequest::path() const noexcept { return split_target(target).path; }
+
+std::string_view HttpRequest::authority() const noexcept {
+  const std::string_view from_target = split_target(target).authority;
+  return from_target.empty() ? header("Host") : from_target;
+}
 
 int parse_http_request(std::string_view buffer, HttpRequest& out, std::size_t& scanned) noexcept {
   std::size_t end = find_head_end(buffer, scanned);

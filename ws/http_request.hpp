@@ -24,15 +24,22 @@ struct HttpHeader {
 constexpr std::size_t max_request_headers = 64;
 
 struct HttpRequest {
-  std::string_view method, target;  // target as sent ("/echo?x=1")
+  std::string_view method, target;  // as sent ("/echo?x=1", "http://h:1/echo?x=1")
   int version_minor = -1;           // HTTP/1.<minor>; only "HTTP/1.x" parses
   std::array<HttpHeader, max_request_headers> headers{};
   std::size_t header_count = 0;  // duplicates are kept, in order
 
   // First header with this name, compared case-insensitively; empty if absent.
   std::string_view header(std::string_view name) const noexcept;
-  // The target up to (not including) the first '?'.
+  // What the server routes on: the target up to (not including) the first
+  // '?'. Of the absolute-form "scheme://authority/path" (RFC 9112 3.2.2,
+  // which a server must accept) only the path, "/" if it is empty (RFC 9112
+  // 3.2.1); that "/" is a static string, not a view into the buffer.
   std::string_view path() const noexcept;
+  // The host[:port] the request is for: the target's authority in the
+  // absolute-form (RFC 9112 3.2.2: it replaces the Host header, which is
+  // still required, RFC 9112 3.2), else the first Host header.
+  std::string_view authority() const noexcept;
 };
 
 // ASCII case-insensitive equality: the comparison rule for header names
@@ -45,7 +52,8 @@ bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 // Returns: > 0  the head's length including the final CRLF CRLF and any
 //               skipped empty lines: what the head consumed (complete);
 //          0    need more bytes (the end of the head has not arrived);
-//         -1    malformed (bad request line, bad header syntax, obs-fold,
+//         -1    malformed (bad request line, an absolute-form target with
+//               no host or with userinfo, bad header syntax, obs-fold,
 //               bare CR or LF, or a head too long for an int);
 //         -2    more than max_request_headers header fields (HTTP 431).
 // Malformation is reported once the end of the head is present: the end is

@@ -80,10 +80,12 @@ std::string_view origin_authority(std::string_view origin) noexcept {
 // Same-origin policy by default (RFC 6455 10.2): browsers always send Origin,
 // so an absent one is a non-browser client, which Origin cannot protect
 // against anyway. No default-port folding: "https://h" does not match "h:443".
+// Compared with the request's authority: Host, or the target's authority in
+// the absolute-form (RFC 9112 3.2.2).
 bool same_origin(std::string_view origin, const HttpRequest& request) noexcept {
   if (origin.empty()) return true;
   std::string_view authority = origin_authority(origin);
-  return !authority.empty() && ascii_iequals(authority, request.header("Host"));
+  return !authority.empty() && ascii_iequals(authority, request.authority());
 }
 
 // RFC 9112 6.3: a request has a body if it carries Transfer-Encoding or a

@@ -20,7 +20,8 @@ namespace ws {
 struct UpgradeOptions {
   // Called with the first Origin header value (empty if absent) and the
   // request. When empty, the default allows an absent Origin, or one whose
-  // host[:port] equals the Host header (case-insensitive); otherwise 403.
+  // host[:port] equals request.authority() (case-insensitive: the Host
+  // header, or an absolute-form target's authority); otherwise 403.
   std::function<bool(std::string_view origin, const HttpRequest&)> check_origin;
   // The server's preference order; the first one the client also offers wins.
   std::vector<std::string> subprotocols;

@@ -4,8 +4,8 @@
 // 426 with "Sec-WebSocket-Version: 13" for a version other than 13, 404 for a
 // path other than /echo, 403 for an Origin other than the Host, 431 for a head
 // over 8 KiB. A good one gets 101 with the right Sec-WebSocket-Accept. RFC 9112
-// parts: no body on the upgrade (6.3), empty lines before the request line
-// (2.2).
+// parts: no body on the upgrade (6.3), the absolute-form target (3.2.2),
+// empty lines before the request line (2.2).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -106,6 +106,19 @@ std::vector<AcceptCase> accept_cases() {
       // mistaken for frames.
       {"content_length_zero",
        [](UpgradeRequest& r, std::uint16_t) { r.set("Content-Length", "0"); }},
+      // RFC 9112 3.2.2: the absolute-form is routed on its path; its
+      // authority replaces Host (for the host and origin checks).
+      {"absolute_form_target",
+       [](UpgradeRequest& r, std::uint16_t port) { r.target = "http://" + host_for(port) + "/echo"; }},
+      {"absolute_form_with_query",
+       [](UpgradeRequest& r, std::uint16_t port) {
+         r.target = "ws://" + host_for(port) + "/echo?room=1";
+       }},
+      {"absolute_form_authority_is_the_origins_host",
+       [](UpgradeRequest& r, std::uint16_t port) {
+         r.target = "http://localhost:" + std::to_string(port) + "/echo";
+         r.set("Origin", "http://localhost:" + std::to_string(port));
+       }},
   };
 }
 
@@ -224,6 +237,11 @@ std::vector<RejectCase> reject_cases() {
        [](UpgradeRequest& r, std::uint16_t) { r.set("Content-Length", "5"); }},
       {"transfer_encoding_chunked", 400,
        [](UpgradeRequest& r, std::uint16_t) { r.set("Transfer-Encoding", "chunked"); }},
+      // RFC 9112 3.2.2 (absolute-form), RFC 9110 4.2.1: an empty host is invalid.
+      {"absolute_form_other_path", 404,
+       [](UpgradeRequest& r, std::uint16_t port) { r.target = "http://" + host_for(port) + "/nope"; }},
+      {"absolute_form_empty_host", 400,
+       [](UpgradeRequest& r, std::uint16_t) { r.target = "http:///echo"; }},
       {"head_over_8k", 431,
        [](UpgradeRequest& r, std::uint16_t) { r.set("X-Padding", std::string(8300, 'p')); }},
       {"head_64k", 431,

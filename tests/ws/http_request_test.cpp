@@ -125,6 +125,57 @@ TEST(HttpRequest, PathWithoutQuery) {
   EXPECT_EQ(r.target, "/?a");
 }
 
+// ---- absolute-form (RFC 9112 3.2.2) ----
+
+TEST(HttpRequest, AbsoluteFormIsRoutedOnItsPath) {
+  ws::HttpRequest r;
+  ASSERT_GT(parse_once("GET http://example.com:9001/echo?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", r), 0);
+  EXPECT_EQ(r.target, "http://example.com:9001/echo?x=1");
+  EXPECT_EQ(r.path(), "/echo");
+  ASSERT_GT(parse_once("GET ws://h/a/b HTTP/1.1\r\n\r\n", r), 0);
+  EXPECT_EQ(r.path(), "/a/b");
+  ASSERT_GT(parse_once("GET HTTPS://h/echo HTTP/1.1\r\n\r\n", r), 0);  // schemes ignore case
+  EXPECT_EQ(r.path(), "/echo");
+}
+
+TEST(HttpRequest, AbsoluteFormWithoutPathIsTheRoot) {
+  // RFC 9112 3.2.1: an empty path is "/".
+  ws::HttpRequest r;
+  ASSERT_GT(parse_once("GET http://h HTTP/1.1\r\n\r\n", r), 0);
+  EXPECT_EQ(r.path(), "/");
+  ASSERT_GT(parse_once("GET http://h:80?x=1 HTTP/1.1\r\n\r\n", r), 0);
+  EXPECT_EQ(r.path(), "/");
+}
+
+TEST(HttpRequest, AuthorityOfTheTargetReplacesHost) {
+  // RFC 9112 3.2.2: the target's authority, not the Host header.
+  ws::HttpRequest r;
+  ASSERT_GT(parse_once("GET http://example.com:9001/echo HTTP/1.1\r\nHost: other\r\n\r\n", r),
+            0);
+  EXPECT_EQ(r.authority(), "example.com:9001");
+  EXPECT_EQ(r.header("Host"), "other");
+  ASSERT_GT(parse_once("GET http://[::1]:9/?q HTTP/1.1\r\n\r\n", r), 0);
+  EXPECT_EQ(r.authority(), "[::1]:9");
+}
+
+TEST(HttpRequest, OriginFormAuthorityIsTheHostHeader) {
+  ws::HttpRequest r;
+  ASSERT_GT(parse_once("GET /echo HTTP/1.1\r\nHost: example.com:1\r\n\r\n", r), 0);
+  EXPECT_EQ(r.authority(), "example.com:1");
+  ASSERT_GT(parse_once("GET /a://b HTTP/1.1\r\nHost: h\r\n\r\n", r), 0);  // a path, not a scheme
+  EXPECT_EQ(r.path(), "/a://b");
+  EXPECT_EQ(r.authority(), "h");
+}
+
+TEST(HttpRequest, AbsoluteFormWithoutHostOrWithUserinfoIsRejected) {
+  // RFC 9110 4.2.1: an http URI with an empty host is invalid; RFC 9110
+  // 4.2.4: userinfo is to be treated as an error.
+  EXPECT_EQ(parse_once("GET http:///echo HTTP/1.1\r\n\r\n"), -1);
+  EXPECT_EQ(parse_once("GET http://:80/echo HTTP/1.1\r\n\r\n"), -1);
+  EXPECT_EQ(parse_once("GET http://user@h/echo HTTP/1.1\r\n\r\n"), -1);
+  EXPECT_EQ(parse_once("GET http://user:pw@h/echo HTTP/1.1\r\n\r\n"), -1);
+}
+
 // ---- empty lines before the request line (RFC 9112 2.2) ----
 
 TEST(HttpRequest, LeadingEmptyLinesAreSkippedAndCounted) {
@@ -214,6 +265,7 @@ TEST(HttpRequest, ValidRequestsAtEveryByteBoundary) {
       many_headers,
       "\r\nGET / HTTP/1.1\r\n\r\n",  // leading empty lines (RFC 9112 2.2)
       "\r\n\r\n\r\nGET /x HTTP/1.1\r\nA: b\r\n\r\n",
+      "GET http://h:1/x?q HTTP/1.1\r\nHost: h:1\r\n\r\n",  // absolute-form (RFC 9112 3.2.2)
   };
   for (std::string_view input : inputs) {
     SCOPED_TRACE(std::string(input));

@@ -140,6 +140,11 @@ TEST(CheckUpgrade, AnyTransferEncodingIsRefused) {
             400);
 }
 
+TEST(CheckUpgrade, AbsoluteFormTargetPasses) {
+  // RFC 9112 3.2.2: a server must accept the absolute-form.
+  EXPECT_EQ(status_of(with_request_line("GET http://server.example.com/chat HTTP/1.1")), 0);
+}
+
 TEST(CheckUpgrade, UpgradeMustListWebsocket) {
   EXPECT_EQ(status_of(without(valid_lines(), "Upgrade")), 400);
   EXPECT_EQ(status_of(replaced("Upgrade", {"Upgrade: h2c"})), 400);
@@ -283,6 +288,16 @@ TEST(CheckUpgradeOrigin, DefaultRejectsOtherOrigins) {
     SCOPED_TRACE(origin);
     EXPECT_EQ(status_of(replaced("Origin", {origin})), 403);
   }
+}
+
+TEST(CheckUpgradeOrigin, AbsoluteFormComparesWithTheTargetsAuthority) {
+  // RFC 9112 3.2.2: the target's authority replaces Host.
+  Lines lines = replaced("Host", {"Host: evil.example"});
+  lines[0] = "GET http://server.example.com/chat HTTP/1.1";
+  EXPECT_EQ(status_of(lines), 0);  // Origin: http://server.example.com
+  lines = replaced("Origin", {"Origin: http://evil.example"});
+  lines[0] = "GET http://server.example.com/chat HTTP/1.1";
+  EXPECT_EQ(status_of(lines), 403);  // same as Host, not as the target
 }
 
 TEST(CheckUpgradeOrigin, CustomHookDecides) {
