@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/units.hpp"
+#include "ws/host_check.hpp"
 #include "ws/server.hpp"
 #include "ws/websocket.hpp"
 
@@ -53,6 +54,12 @@ const std::vector<Flag>& flags() {
       {"--host", "ADDRESS", "127.0.0.1", "address to listen on",
        [](O& o, std::string_view v) { return o.host = v, !v.empty(); }},
       {"--port", "PORT", "9001", "TCP port; 0 picks a free one", size_flag(&O::port, 0, 65535)},
+      {"--allowed-hosts", "LIST", "none; * off loopback",
+       "Host names accepted besides loopback ones (comma list, no port; * any), else 403",
+       [](O& o, std::string_view v) {
+         auto names = ws::parse_host_list(v);
+         return names && (o.allowed_hosts = std::move(*names), true);
+       }},
       {"--threads", "N", "1", "event loops, one per thread", size_flag(&O::threads, 1, 1024)},
       {"--max-message", "BYTES", "16M", "largest message; larger ones are closed with 1009",
        size_flag(&O::max_message_size, 1, 1ull << 40)},

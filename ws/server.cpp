@@ -9,7 +9,8 @@
 
 namespace ws {
 
-Server::Server(ServerOptions options) : config_{std::move(options), {}} {}
+Server::Server(ServerOptions options)
+    : config_{options, {}, HostPolicy::for_listener(options.host, options.allowed_hosts)} {}
 
 Server::~Server() {
   stop();

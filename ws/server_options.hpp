@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ws/handlers.hpp"
+#include "ws/host_check.hpp"
 
 namespace ws {
 
@@ -15,6 +16,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;  // 0: any free port (Server::port() tells which)
   unsigned threads = 1;       // event loops, each with its own listener
+  // Host names an upgrade may carry besides loopback ones (the DNS-rebinding
+  // check, ws/host_check.hpp): port-less, case-insensitive, "*" for any.
+  // Empty: only loopback names if `host` is loopback, else any Host. A
+  // refused Host gets 403.
+  std::vector<std::string> allowed_hosts{};
   // A message (all its fragments) larger than this: close 1009.
   std::uint64_t max_message_size = 16 * 1024 * 1024;
   // An HTTP request head larger than this: 431.
@@ -56,6 +62,7 @@ struct ServerOptions {
 struct ServerConfig {
   ServerOptions options;
   std::vector<Route> routes;
+  HostPolicy hosts;  // from options.host and options.allowed_hosts
 
   const Route* find_route(std::string_view path) const noexcept {
     for (const Route& route : routes)

@@ -142,11 +142,12 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 
 }  // namespace
 
-UpgradeRejection check_upgrade_request(const HttpRequest& request, const UpgradeOptions& options) {
+UpgradeRejection check_upgrade_request(const HttpRequest& request, const UpgradeOptions& options,
+                                       const HostPolicy& hosts) {
   // RFC 6455 4.2.1 items 1-4 (and no body, RFC 9112 6.3), then 6 before 5:
   // a client of another version may well send another kind of key, and
-  // deserves the 426 that tells it our version. Then the origin (item 7), a
-  // policy, last.
+  // deserves the 426 that tells it our version. Then the policies: the host
+  // (DNS rebinding), and the origin (item 7) last.
   if (request.method != "GET") return reject(400, "method must be GET");
   if (request.version_minor < 1) return reject(400, "HTTP/1.1 or later required");
   if (count_headers(request, "Host") != 1 || request.header("Host").empty())
@@ -161,6 +162,7 @@ UpgradeRejection check_upgrade_request(const HttpRequest& request, const Upgrade
   if (count_headers(request, "Sec-WebSocket-Key") != 1 ||
       !is_valid_key(request.header("Sec-WebSocket-Key")))
     return reject(400, "Sec-WebSocket-Key must be one base64-encoded 16-byte value");
+  if (!hosts.allows(request.authority())) return reject(403, "Host not allowed");
   std::string_view origin = request.header("Origin");
   bool allowed =
       options.check_origin ? options.check_origin(origin, request) : same_origin(origin, request);

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "ws/host_check.hpp"
 #include "ws/http_request.hpp"
 
 namespace ws {
@@ -42,9 +43,16 @@ struct UpgradeRejection {
 //        case-insensitive token lists, all occurrences),
 //   426  Sec-WebSocket-Version missing or not "13" (400 if sent twice),
 //   400  Sec-WebSocket-Key missing, duplicated, or not base64 of 16 bytes,
+//   403  "Host not allowed": request.authority() (Host, or the absolute-form
+//        target's authority) refused by `hosts`, the DNS-rebinding check
+//        (ws/host_check.hpp: a server listening on loopback accepts only
+//        loopback names unless --allowed-hosts lists more),
 //   403  Origin refused by check_origin.
-// Policy (origin) comes last so a 403 means "a valid handshake, refused".
-UpgradeRejection check_upgrade_request(const HttpRequest& request, const UpgradeOptions& options);
+// Policy (host, then origin) comes last so a 403 means "a valid handshake,
+// refused". Host goes before Origin: a rebound page sends a matching Origin,
+// so Host is what tells it. The default `hosts` allows any Host.
+UpgradeRejection check_upgrade_request(const HttpRequest& request, const UpgradeOptions& options,
+                                       const HostPolicy& hosts = {});
 
 // Sec-WebSocket-Accept for a client key (RFC 6455 4.2.2 item 5.4):
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).

@@ -285,7 +285,8 @@ std::size_t WebSocket::read_request(std::span<const std::uint8_t> bytes) {
 void WebSocket::handle_request(const HttpRequest& request) {
   const Route* route = config_.find_route(request.path());
   if (!route) return reject(404, "no WebSocket endpoint at this path");
-  if (const UpgradeRejection rejection = check_upgrade_request(request, route->upgrade);
+  if (const UpgradeRejection rejection =
+          check_upgrade_request(request, route->upgrade, config_.hosts);
       rejection.status != 0)
     return reject(rejection.status, rejection.reason);
   if (!admit()) {

@@ -2,10 +2,11 @@
 // opening handshake) and 4.2.2 (the server's answer). A bad request gets an
 // HTTP error status and the TCP connection closed: 400 for a malformed request,
 // 426 with "Sec-WebSocket-Version: 13" for a version other than 13, 404 for a
-// path other than /echo, 403 for an Origin other than the Host, 431 for a head
-// over 8 KiB. A good one gets 101 with the right Sec-WebSocket-Accept. RFC 9112
-// parts: no body on the upgrade (6.3), the absolute-form target (3.2.2),
-// empty lines before the request line (2.2).
+// path other than /echo, 403 for an Origin other than the Host or a Host that
+// does not name loopback (DNS rebinding; the server listens on 127.0.0.1),
+// 431 for a head over 8 KiB. A good one gets 101 with the right
+// Sec-WebSocket-Accept. RFC 9112 parts: no body (6.3), the absolute-form
+// target (3.2.2), empty lines before the request line (2.2).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -118,6 +119,19 @@ std::vector<AcceptCase> accept_cases() {
        [](UpgradeRequest& r, std::uint16_t port) {
          r.target = "http://localhost:" + std::to_string(port) + "/echo";
          r.set("Origin", "http://localhost:" + std::to_string(port));
+       }},
+      // DNS rebinding: a loopback listener accepts every name of loopback.
+      {"host_localhost",
+       [](UpgradeRequest& r, std::uint16_t port) {
+         r.set("Host", "localhost:" + std::to_string(port));
+       }},
+      {"host_other_loopback_address",
+       [](UpgradeRequest& r, std::uint16_t port) {
+         r.set("Host", "127.9.8.7:" + std::to_string(port));
+       }},
+      {"host_ipv6_loopback",
+       [](UpgradeRequest& r, std::uint16_t port) {
+         r.set("Host", "[::1]:" + std::to_string(port));
        }},
   };
 }
@@ -242,6 +256,20 @@ std::vector<RejectCase> reject_cases() {
        [](UpgradeRequest& r, std::uint16_t port) { r.target = "http://" + host_for(port) + "/nope"; }},
       {"absolute_form_empty_host", 400,
        [](UpgradeRequest& r, std::uint16_t) { r.target = "http:///echo"; }},
+      // DNS rebinding: the server listens on 127.0.0.1, so a Host naming
+      // anything else is refused, even with the matching Origin a rebound
+      // page sends; and the target's authority counts, not Host.
+      {"host_not_loopback", 403,
+       [](UpgradeRequest& r, std::uint16_t) {
+         r.set("Host", "evil.example");
+         r.set("Origin", "http://evil.example");
+       }},
+      {"host_not_loopback_without_origin", 403,
+       [](UpgradeRequest& r, std::uint16_t port) {
+         r.set("Host", "evil.example:" + std::to_string(port));
+       }},
+      {"absolute_form_authority_not_loopback", 403,
+       [](UpgradeRequest& r, std::uint16_t) { r.target = "http://evil.example/echo"; }},
       {"head_over_8k", 431,
        [](UpgradeRequest& r, std::uint16_t) { r.set("X-Padding", std::string(8300, 'p')); }},
       {"head_64k", 431,
@@ -507,6 +535,55 @@ TEST_F(Rfc9112_2_2_EmptyLinesBeforeTheRequest, AnEndlessRunGets431) {
   for (int i = 0; i < 5000; ++i) empty_lines += "\r\n";
   (void)client.send_raw(empty_lines);
   ASSERT_TRUE(client.expect_http_rejection(431));
+}
+
+// ---------------------------------------------------------------------------
+// DNS rebinding with --allowed-hosts: the listed names are accepted besides
+// the loopback ones (case-insensitive, any port); `*` accepts any Host.
+
+// What a page served from `host` sends: Host and Origin agree.
+UpgradeRequest from_page_on(const std::string& host) {
+  UpgradeRequest request = UpgradeRequest::standard(host);
+  request.set("Origin", "http://" + host);
+  return request;
+}
+
+class AllowedHosts : public ServerSuite {
+ public:
+  static void SetUpTestSuite() { start_server({"--allowed-hosts", "app.example,Other.Example"}); }
+};
+
+TEST_F(AllowedHosts, ListedNamesAndLoopbackAreAccepted) {
+  for (const std::string host : {"app.example", "APP.example:9001", "other.example", "127.0.0.1",
+                                 "localhost:1"}) {
+    SCOPED_TRACE(host);
+    RawClient client;
+    ASSERT_TRUE(client.connect(port()));
+    ASSERT_TRUE(client.handshake(from_page_on(host)));
+    ASSERT_TRUE(client.echo(kText, host));
+  }
+}
+
+TEST_F(AllowedHosts, OtherNamesGet403) {
+  for (const std::string host : {"evil.example", "app.example.evil", "sub.app.example"}) {
+    SCOPED_TRACE(host);
+    RawClient client;
+    ASSERT_TRUE(client.connect(port()));
+    (void)client.send_raw(from_page_on(host).render());
+    ASSERT_TRUE(client.expect_http_rejection(403));
+  }
+}
+
+class AnyHostAllowed : public ServerSuite {
+ public:
+  static void SetUpTestSuite() { start_server({"--allowed-hosts", "*"}); }
+};
+
+TEST_F(AnyHostAllowed, RebindingCheckIsOff) {
+  RawClient client;
+  ASSERT_TRUE(client.connect(port()));
+  ASSERT_TRUE(client.handshake(from_page_on("evil.example")));
+  ASSERT_TRUE(client.echo(kText, "anything goes"));
 }
 
 TEST_F(Rfc6455_4_2_2_Handshake, RejectionsDoNotDisturbOthers) {

@@ -51,11 +51,16 @@ Lines without(Lines lines, const std::string& name) {
   return lines;
 }
 
-// The valid request with header `name` replaced by `replacement` lines.
-Lines replaced(const std::string& name, const Lines& replacement) {
-  Lines lines = without(valid_lines(), name);
+// `lines` with header `name` replaced by `replacement` lines.
+Lines replaced_in(Lines lines, const std::string& name, const Lines& replacement) {
+  lines = without(std::move(lines), name);
   lines.insert(lines.end(), replacement.begin(), replacement.end());
   return lines;
+}
+
+// The valid request with header `name` replaced by `replacement` lines.
+Lines replaced(const std::string& name, const Lines& replacement) {
+  return replaced_in(valid_lines(), name, replacement);
 }
 
 Lines with_request_line(const std::string& request_line) {
@@ -64,17 +69,22 @@ Lines with_request_line(const std::string& request_line) {
   return lines;
 }
 
-ws::UpgradeRejection rejection_of(const Lines& lines, const ws::UpgradeOptions& options = {}) {
+ws::UpgradeRejection rejection_of(const Lines& lines, const ws::UpgradeOptions& options = {},
+                                  const ws::HostPolicy& hosts = {}) {
   Handshake h(lines);
   EXPECT_TRUE(h.parsed) << h.text;
-  ws::UpgradeRejection r = ws::check_upgrade_request(h.request, options);
+  ws::UpgradeRejection r = ws::check_upgrade_request(h.request, options, hosts);
   EXPECT_EQ(r.reason.empty(), r.status == 0);
   return r;
 }
 
-int status_of(const Lines& lines, const ws::UpgradeOptions& options = {}) {
-  return rejection_of(lines, options).status;
+int status_of(const Lines& lines, const ws::UpgradeOptions& options = {},
+              const ws::HostPolicy& hosts = {}) {
+  return rejection_of(lines, options, hosts).status;
 }
+
+// What a server listening on 127.0.0.1 without --allowed-hosts accepts.
+const ws::HostPolicy loopback_only = ws::HostPolicy::for_listener("127.0.0.1", {});
 
 // ---- accept key ----
 
@@ -256,6 +266,46 @@ TEST(CheckUpgrade, FirstFailingRuleWins) {
   lines = replaced("Content-Length", {"Content-Length: 3"});
   lines = without(lines, "Upgrade");
   EXPECT_EQ(rejection_of(lines).reason, "a WebSocket upgrade request must not have a body");
+
+  lines = replaced("Host", {"Host: evil.example"});
+  lines = without(lines, "Sec-WebSocket-Version");
+  EXPECT_EQ(status_of(lines, {}, loopback_only), 426);  // version before host
+
+  lines = replaced("Host", {"Host: evil.example"});
+  EXPECT_EQ(rejection_of(lines, {}, loopback_only).reason, "Host not allowed");  // before origin
+}
+
+// ---- host (DNS rebinding) ----
+
+TEST(CheckUpgradeHost, LoopbackListenerRefusesOtherNamesWith403) {
+  // A page on evil.example whose name was rebound to 127.0.0.1: same-origin
+  // by the Origin rule, so only the Host check stops it.
+  const Lines lines = replaced_in(replaced("Host", {"Host: evil.example"}), "Origin",
+                                  {"Origin: http://evil.example"});
+  EXPECT_EQ(status_of(lines), 0);  // no policy: any host
+  const ws::UpgradeRejection r = rejection_of(lines, {}, loopback_only);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.reason, "Host not allowed");
+}
+
+TEST(CheckUpgradeHost, LoopbackListenerAcceptsLoopbackNames) {
+  for (const char* host : {"localhost", "LocalHost:9001", "127.0.0.1", "127.0.0.1:9001",
+                           "127.1.2.3:80", "[::1]", "[::1]:9001"}) {
+    SCOPED_TRACE(host);
+    Lines lines = without(replaced("Host", {std::string("Host: ") + host}), "Origin");
+    EXPECT_EQ(status_of(lines, {}, loopback_only), 0);
+  }
+}
+
+TEST(CheckUpgradeHost, AbsoluteFormAuthorityIsWhatIsChecked) {
+  // RFC 9112 3.2.2: the target's authority replaces Host.
+  Lines lines = without(replaced("Host", {"Host: 127.0.0.1"}), "Origin");
+  lines[0] = "GET http://evil.example/chat HTTP/1.1";
+  EXPECT_EQ(status_of(lines, {}, loopback_only), 403);
+
+  lines = without(replaced("Host", {"Host: evil.example"}), "Origin");
+  lines[0] = "GET http://127.0.0.1:9001/chat HTTP/1.1";
+  EXPECT_EQ(status_of(lines, {}, loopback_only), 0);
 }
 
 // ---- origin ----
