@@ -44,17 +44,33 @@ UniqueFd stream_socket(const addrinfo& address, const std::string& where) {
   return fd;
 }
 
-}  // namespace
-
-UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog) {
+// A socket bound to host:port. SO_REUSEADDR always, so that connections of
+// an earlier server left in TIME_WAIT do not hold the port; SO_REUSEPORT
+// only if `share_port`, for the listeners of one server.
+UniqueFd bound_socket(const std::string& host, std::uint16_t port, bool share_port) {
   const AddressList found = resolve(host, port, AI_PASSIVE);
   const std::string where = host + ":" + std::to_string(port);
   UniqueFd fd = stream_socket(*found, where);
   set_flag(fd.get(), SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR");
-  set_flag(fd.get(), SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT");
+  if (share_port) set_flag(fd.get(), SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT");
   if (::bind(fd.get(), found->ai_addr, found->ai_addrlen) != 0) fail("bind " + where);
-  if (::listen(fd.get(), backlog) != 0) fail("listen " + where);
   return fd;
+}
+
+}  // namespace
+
+UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog) {
+  UniqueFd fd = bound_socket(host, port, true);
+  if (::listen(fd.get(), backlog) != 0) fail("listen " + host + ":" + std::to_string(port));
+  return fd;
+}
+
+void ensure_address_free(const std::string& host, std::uint16_t port) {
+  // Linux lets a socket bind beside SO_REUSEPORT listeners only if it sets
+  // SO_REUSEPORT too (and has the same owner), and SO_REUSEADDR does not
+  // override a listener. So the probe's bind fails with EADDRINUSE exactly
+  // when something listens there, a server of ours included.
+  (void)bound_socket(host, port, false);  // closed at once
 }
 
 UniqueFd connect_tcp(const std::string& host, std::uint16_t port) {

@@ -15,6 +15,15 @@ namespace net {
 // the kernel spreads new connections over them. Port 0 picks a free port.
 UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog = 4096);
 
+// Throws std::system_error ("bind HOST:PORT: Address already in use") if
+// something already listens on host:port, even a listener that would let
+// listen_tcp bind beside it: SO_REUSEPORT shares a port between sockets that
+// all set it, so without this check a second server on the same port would
+// start and take half the new connections. The probe binds without
+// SO_REUSEPORT, then closes. (Port 0 is pointless to probe: it binds any
+// free port.)
+void ensure_address_free(const std::string& host, std::uint16_t port);
+
 // A non-blocking TCP socket connecting to host:port (the connect may still
 // be in progress on return). Throws std::system_error if it cannot start.
 UniqueFd connect_tcp(const std::string& host, std::uint16_t port);

@@ -23,6 +23,14 @@ void Server::start() {
   const ServerOptions& options = config_.options;
   port_ = options.port;
   memory_budget_ = std::make_unique<core::MemoryBudget>(options.max_memory);
+  // Fail if another server (or anything) already serves this port, before
+  // our listeners join it through SO_REUSEPORT. A small window remains,
+  // from the probe's close until our first listener listens: a second
+  // server of ours probing within it would pass and share the port (and any
+  // other program could take it, which the bind below reports). Port 0
+  // needs no probe: the kernel picks a port nobody uses, and the other
+  // loops join that one.
+  if (port_ != 0) net::ensure_address_free(options.host, port_);
   for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
     net::UniqueFd listener = net::listen_tcp(options.host, port_);
     port_ = net::local_port(listener.get());  // port 0: the others join the first's

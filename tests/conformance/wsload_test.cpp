@@ -6,10 +6,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -18,9 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,8 +23,6 @@
 #include "tests/support/server_process.hpp"
 #include "ws/server.hpp"
 #include "ws/websocket.hpp"
-
-extern char** environ;
 
 namespace wstest {
 namespace {
@@ -42,10 +35,8 @@ std::string wsload_path() {
   return (slash == std::string::npos ? std::string(".") : server.substr(0, slash)) + "/wsload";
 }
 
-struct LoadRun {
-  int exit_code = -1;  // -1: did not exit normally (killed, or timed out)
-  std::string out, err;
-
+// A wsload run, with its --json fields.
+struct LoadRun : ProcessRun {
   // A numeric field of the --json object, or -1 if absent.
   double field(const std::string& name) const {
     const std::string key = "\"" + name + "\":";
@@ -53,66 +44,12 @@ struct LoadRun {
     if (at == std::string::npos) return -1;
     return std::strtod(out.c_str() + at + key.size(), nullptr);
   }
-  std::string describe() const {
-    return "exit " + std::to_string(exit_code) + "\nstdout: " + out + "\nstderr: " + err;
-  }
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Runs wsload with `args`, killing it if it outlives `timeout`.
 LoadRun run_wsload(const std::vector<std::string>& args, std::chrono::seconds timeout = 20s) {
   LoadRun run;
-  const std::string binary = wsload_path();
-  if (access(binary.c_str(), X_OK) != 0) {
-    run.err = binary + " is not executable (build it with make all)";
-    return run;
-  }
-  char out_path[] = "/tmp/wsload_test_out_XXXXXX";
-  char err_path[] = "/tmp/wsload_test_err_XXXXXX";
-  const int out_fd = mkstemp(out_path);
-  const int err_fd = mkstemp(err_path);
-  std::vector<std::string> all = {binary};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc == 0) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    for (;;) {
-      const pid_t done = waitpid(pid, &status, WNOHANG);
-      if (done == pid) {
-        if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        run.err = "timed out; ";
-        break;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  close(out_fd);
-  close(err_fd);
-  run.out = slurp(out_path);
-  run.err += slurp(err_path);
-  unlink(out_path);
-  unlink(err_path);
+  static_cast<ProcessRun&>(run) = run_to_exit(wsload_path(), args, timeout);
   return run;
 }
 

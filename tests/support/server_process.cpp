@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -12,6 +14,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
 
 namespace wstest {
 
@@ -50,7 +56,65 @@ std::optional<std::uint16_t> parse_port(const std::string& line) {
   return static_cast<std::uint16_t>(value);
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Waits for `pid` until `timeout`, then kills it. Its exit code, or -1.
+int wait_or_kill(pid_t pid, std::chrono::milliseconds timeout, std::string& err) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      err = "timed out; ";
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace
+
+ProcessRun run_to_exit(const std::string& binary, const std::vector<std::string>& args,
+                       std::chrono::milliseconds timeout) {
+  ProcessRun run;
+  if (access(binary.c_str(), X_OK) != 0) {
+    run.err = binary + " is not executable (build it with make all)";
+    return run;
+  }
+  // Files rather than pipes: nothing to drain while the program runs.
+  char out_path[] = "/tmp/run_to_exit_out_XXXXXX";
+  char err_path[] = "/tmp/run_to_exit_err_XXXXXX";
+  const int out_fd = mkstemp(out_path);
+  const int err_fd = mkstemp(err_path);
+  std::vector<std::string> all = {binary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc == 0) run.exit_code = wait_or_kill(pid, timeout, run.err);
+  close(out_fd);
+  close(err_fd);
+  run.out = slurp(out_path);
+  run.err += slurp(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  return run;
+}
 
 std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::string>& extra_args,
                                                     std::string& error) {

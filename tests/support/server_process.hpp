@@ -75,4 +75,19 @@ class ServerProcess {
 // Renders a waitpid() status ("exited with 0", "killed by signal 11").
 std::string describe_wait_status(int status);
 
+// A program run to its end with its output captured (for tools and for
+// servers expected to fail at start).
+struct ProcessRun {
+  int exit_code = -1;  // -1: did not exit normally (killed, timed out, not started)
+  std::string out, err;
+
+  std::string describe() const {
+    return "exit " + std::to_string(exit_code) + "\nstdout: " + out + "\nstderr: " + err;
+  }
+};
+
+// Runs `binary` with `args`, killing it if it outlives `timeout`.
+ProcessRun run_to_exit(const std::string& binary, const std::vector<std::string>& args,
+                       std::chrono::milliseconds timeout);
+
 }  // namespace wstest
