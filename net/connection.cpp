@@ -113,6 +113,8 @@ void Connection::abort() noexcept { finish(); }
 void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain) {
   if (input_ended_) return;  // nothing more will come, and EOF was handled
   for (int reads = 0; reads < max_reads_per_event; ++reads) {
+    // Past the input allowance nothing more is read: TCP pushes back on the
+    // peer, which can still read our close; the close deadline ends it.
     const std::size_t room = std::min(read_room(receive_buffer.size()), input_allowance_);
     if (room == 0) {
       reading_paused_ = true;  // flush() resumes us at the low-water mark
@@ -124,7 +126,7 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
       if (state_ == State::open)
         handler_->on_data(receive_buffer.first(static_cast<std::size_t>(n)));
       if (state_ == State::closed) return;
-      if (spend_input_allowance(static_cast<std::size_t>(n))) return;
+      if (input_allowance_ != SIZE_MAX) input_allowance_ -= static_cast<std::size_t>(n);
       if (static_cast<std::size_t>(n) < room && !until_eagain) return;
       continue;
     }
@@ -135,17 +137,6 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
     return;
   }
   loop_.schedule_read(*this);
-}
-
-// True if the allowance ran out: the peer would have us read without end
-// after we decided to close, so it is dropped (with unread input, the
-// kernel answers with a reset).
-bool Connection::spend_input_allowance(std::size_t n) noexcept {
-  if (input_allowance_ == SIZE_MAX) return false;
-  input_allowance_ -= n;
-  if (input_allowance_ > 0) return false;
-  finish();
-  return true;
 }
 
 // The peer's FIN. It may still read: what is queued goes out (the handler

@@ -17,7 +17,9 @@
 //
 // limit_input(n): at most n more bytes are read (used once we decided to
 // close, so a peer cannot keep us reading and discarding without end);
-// past it the connection is dropped.
+// past it the connection is not read from again, and its close deadline
+// (or the WebSocket's close timeout) ends it. Not reading rather than
+// resetting at once leaves the peer the time to read our close frame.
 //
 // Memory: the queues' capacity is charged to the loop's memory account
 // (core::MemoryAccount, --max-memory). prepare_write() returns null when the
@@ -95,7 +97,7 @@ class Connection {
   void set_read_pause_mark(std::size_t bytes) noexcept { read_pause_above_ = bytes; }
   // Asks for on_drain() once the queue is at the low-water mark.
   void request_drain() noexcept { drain_owed_ = true; }
-  // Read at most `bytes` more, then drop the connection (see above).
+  // Read at most `bytes` more, then never again (see above).
   void limit_input(std::size_t bytes) noexcept {
     input_allowance_ = std::min(input_allowance_, bytes);
   }
@@ -114,7 +116,6 @@ class Connection {
 
   void on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain);
   std::size_t read_room(std::size_t buffer_size) const noexcept;
-  bool spend_input_allowance(std::size_t n) noexcept;
   void end_of_input();
   void on_writable();
   void flush();

@@ -102,7 +102,7 @@ void WebSocket::close(CloseCode code, std::string_view reason) {
 
 // Once we have decided to close, the peer's bytes are read only to find its
 // close; a peer that keeps sending instead gets max_backpressure more bytes
-// of our attention, then is dropped (and close_timeout bounds the time).
+// of our attention, then is read no more (close_timeout bounds the time).
 void WebSocket::stop_reading_soon() noexcept {
   connection_.limit_input(config_.options.max_backpressure);
 }
