@@ -73,7 +73,11 @@ void Connection::end_unit() {
   const std::uint64_t last = unit_head_ < unit_ends_.size() ? unit_ends_.back() : sent_;
   if (end - last >= boundary_spacing) unit_ends_.push_back(end);
   mark_dirty();
-  if (!waiting_writable_ && buffered_bytes() >= early_send_threshold) send_queued();
+  // A send that fails here (the peer reset us) ends the connection now, or
+  // a handler sending in a loop would keep queuing for a peer that is gone.
+  if (!waiting_writable_ && buffered_bytes() >= early_send_threshold &&
+      send_queued() == SendStatus::failed)
+    finish();
 }
 
 void Connection::discard_unsent() {
@@ -235,7 +239,8 @@ std::size_t Connection::bytes_to_boundary() const noexcept {
 void Connection::after_output_drained() {
   output_.release();  // an idle connection keeps no output memory
   urgent_.release();
-  settle_memory();
+  loop_.memory().refund(charged_);  // both queues now hold nothing
+  charged_ = 0;
   if (unit_ends_.capacity() > 64) std::vector<std::uint64_t>().swap(unit_ends_);
   if (state_ != State::flushing) return;
   // The peer already ended its side: the kernel delivers what it holds of

@@ -77,6 +77,7 @@ SendResult WebSocket::send(std::span<const std::uint8_t> payload, Opcode opcode)
     fail_over_memory();
     return SendResult::dropped;
   }
+  if (!connection_.open()) return SendResult::dropped;  // the peer is gone (reset)
   if (!connection_.backed_up()) return SendResult::sent;
   connection_.request_drain();
   return SendResult::buffered;
