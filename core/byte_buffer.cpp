@@ -27,8 +27,8 @@ void ByteBuffer::release() noexcept {
   capacity_ = begin_ = end_ = 0;
 }
 
-std::size_t ByteBuffer::growth_for(std::size_t n) const noexcept {
-  if (capacity_ - end_ >= n) return 0;
+// No room after the end: room by sliding (free), or by growing.
+std::size_t ByteBuffer::growth_beyond_end(std::size_t n) const noexcept {
   const std::size_t live = size();
   if (capacity_ - live >= n && begin_ >= live) return 0;
   return grown_capacity(n) - capacity_;

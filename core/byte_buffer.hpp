@@ -35,11 +35,14 @@ class ByteBuffer {
   void release() noexcept;
   // How much capacity prepare(n) would add (0: it fits, perhaps by sliding),
   // so an owner can ask its memory budget before growing.
-  std::size_t growth_for(std::size_t n) const noexcept;
+  std::size_t growth_for(std::size_t n) const noexcept {
+    return capacity_ - end_ >= n ? 0 : growth_beyond_end(n);  // the common case inline
+  }
 
  private:
   void make_room(std::size_t n);
   std::size_t grown_capacity(std::size_t n) const noexcept;
+  std::size_t growth_beyond_end(std::size_t n) const noexcept;
 
   std::unique_ptr<std::uint8_t[]> storage_;
   std::size_t capacity_ = 0;

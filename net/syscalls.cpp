@@ -53,7 +53,7 @@ void FaultInjector::install(FaultInjector* injector) noexcept {
 
 namespace sys {
 
-ssize_t send(int fd, const void* bytes, std::size_t size, int flags) noexcept {
+ssize_t send_faulted(int fd, const void* bytes, std::size_t size, int flags) noexcept {
   Fault fault;
   if (injected(SysCall::send, fault)) [[unlikely]] {
     if (fault != Fault::short_count) return fail_with(fault);
@@ -62,7 +62,7 @@ ssize_t send(int fd, const void* bytes, std::size_t size, int flags) noexcept {
   return ::send(fd, bytes, size, flags);
 }
 
-ssize_t recv(int fd, void* bytes, std::size_t size, int flags) noexcept {
+ssize_t recv_faulted(int fd, void* bytes, std::size_t size, int flags) noexcept {
   Fault fault;
   if (injected(SysCall::recv, fault)) [[unlikely]]
     return fault == Fault::eof ? 0 : fail_with(fault);

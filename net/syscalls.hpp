@@ -71,10 +71,24 @@ class FaultInjector {
 
 namespace sys {
 
-ssize_t send(int fd, const void* bytes, std::size_t size, int flags) noexcept;
-ssize_t recv(int fd, void* bytes, std::size_t size, int flags) noexcept;
+// The faulted paths, out of line: only ever called with an injector installed.
+ssize_t send_faulted(int fd, const void* bytes, std::size_t size, int flags) noexcept;
+ssize_t recv_faulted(int fd, void* bytes, std::size_t size, int flags) noexcept;
 int accept4(int listener, int flags) noexcept;
 int epoll_ctl(int epoll_fd, int op, int fd, epoll_event* event) noexcept;
+
+// send and recv are on every message's path: inline, one load and a branch.
+inline ssize_t send(int fd, const void* bytes, std::size_t size, int flags) noexcept {
+  if (FaultInjector::active()) [[unlikely]]
+    return send_faulted(fd, bytes, size, flags);
+  return ::send(fd, bytes, size, flags);
+}
+
+inline ssize_t recv(int fd, void* bytes, std::size_t size, int flags) noexcept {
+  if (FaultInjector::active()) [[unlikely]]
+    return recv_faulted(fd, bytes, size, flags);
+  return ::recv(fd, bytes, size, flags);
+}
 
 }  // namespace sys
 }  // namespace net
