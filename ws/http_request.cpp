@@ -101,11 +101,14 @@ bool ends_empty_line(const char* data, std::size_t lf) noexcept {
 }
 
 // Whether the LF at `lf` ends the head: it ends an empty line that follows a
-// line that is not empty. Empty lines with no line before them, or only
+// line that is not empty. CRLF empty lines with no line before them, or only
 // empty ones, come before the request line, and are skipped (RFC 9112 2.2).
+// A bare-LF empty line ends the head wherever it is, so that the parser
+// refuses it at once rather than waiting for the size limit.
 bool ends_head(const char* data, std::size_t lf) noexcept {
   if (!ends_empty_line(data, lf)) return false;
-  const std::size_t line_start = lf > 0 && data[lf - 1] == '\r' ? lf - 1 : lf;  // at its CR
+  if (lf == 0 || data[lf - 1] != '\r') return true;  // bare LF
+  const std::size_t line_start = lf - 1;             // at its CR
   return line_start > 0 && !ends_empty_line(data, line_start - 1);
 }
 

@@ -5,8 +5,10 @@
 // Line endings: CRLF only. RFC 9112 2.2 lets a recipient accept a bare LF, but
 // every WebSocket client sends CRLF, and accepting mixed endings is a classic
 // request-smuggling disagreement with proxies in front of us. A bare LF still
-// ends the head (LF LF or LF CR LF), so such a request is rejected at once
-// with -1 instead of stalling until the size limit.
+// ends the head (LF LF or LF CR LF, and a bare-LF empty line before the
+// request line too), so such a request is rejected at once with -1 instead
+// of stalling until the size limit. Only CRLF empty lines before the request
+// line are skipped (RFC 9112 2.2).
 //
 // Thread safety: parse_http_request is reentrant; HttpRequest is a plain value.
 #pragma once

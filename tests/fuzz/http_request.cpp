@@ -63,23 +63,20 @@ bool same_name(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Where the head ends: just after the first LF CR LF or LF LF at or after
-// `from`; 0 if there is none.
-std::size_t end_of_head(std::string_view buffer, std::size_t from = 0) {
-  for (std::size_t i = from; i < buffer.size(); ++i) {
-    if (buffer[i] != '\n') continue;
-    if (i + 1 < buffer.size() && buffer[i + 1] == '\n') return i + 2;
-    if (i + 2 < buffer.size() && buffer[i + 1] == '\r' && buffer[i + 2] == '\n') return i + 3;
+// Where the head ends, from the rule stated line by line: the empty lines
+// that are CRLF before the request line are skipped (RFC 9112 2.2); after
+// them, the first empty line ("" before its LF: a bare LF, to be refused;
+// or "\r") ends the head. 0: it has not ended.
+std::size_t end_of_head(std::string_view buffer) {
+  std::size_t line_start = 0;
+  while (buffer.substr(line_start, 2) == "\r\n") line_start += 2;
+  for (std::size_t lf = buffer.find('\n', line_start); lf != std::string_view::npos;
+       lf = buffer.find('\n', line_start)) {
+    const std::string_view line = buffer.substr(line_start, lf - line_start);
+    if (line.empty() || line == "\r") return lf + 1;
+    line_start = lf + 1;
   }
   return 0;
-}
-
-// Empty lines (CRLF) before the request line, which RFC 9112 2.2 lets a
-// server skip (or refuse: both are checked for below).
-std::size_t leading_empty_lines(std::string_view buffer) {
-  std::size_t i = 0;
-  while (buffer.substr(i, 2) == "\r\n") i += 2;
-  return i;
 }
 
 // For failure messages: the bytes, as hex.
@@ -224,11 +221,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // No end of head anywhere: need more. A complete head: up to the first end
   // after any leading empty lines. Need more with an end after the leading
   // empty lines: never. (Leading empty lines may be skipped or refused.)
-  const std::size_t any_end = end_of_head(buffer);
-  const std::size_t end = end_of_head(buffer, leading_empty_lines(buffer));
-  FUZZ_CHECK(any_end == 0 ? result == 0
-                          : result < 0 || (result == 0 && end == 0) ||
-                                static_cast<std::size_t>(result) == end,
+  // Need more exactly while the head has not ended; then malformed, or a
+  // head of exactly that length.
+  const std::size_t end = end_of_head(buffer);
+  FUZZ_CHECK(end == 0 ? result == 0 : result < 0 || static_cast<std::size_t>(result) == end,
              "parse returned " + std::to_string(result) + ", the head ends at " +
                  std::to_string(end) + where(buffer));
   if (result == 0) FUZZ_CHECK(scanned <= buffer.size(), "scanned past the buffer" + where(buffer));

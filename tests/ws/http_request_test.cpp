@@ -148,8 +148,7 @@ TEST(HttpRequest, AbsoluteFormIsRoutedOnItsPath) {
 TEST(HttpRequest, AuthorityOfTheTargetReplacesHost) {
   // RFC 9112 3.2.2: the target's authority, not the Host header.
   ws::HttpRequest r;
-  ASSERT_GT(parse_once("GET http://example.com:9001/echo HTTP/1.1\r\nHost: other\r\n\r\n", r),
-            0);
+  ASSERT_GT(parse_once("GET http://example.com:9001/echo HTTP/1.1\r\nHost: other\r\n\r\n", r), 0);
   EXPECT_EQ(r.authority(), "example.com:9001");
   EXPECT_EQ(r.header("Host"), "other");
   ASSERT_GT(parse_once("GET http://[::1]:9/?q HTTP/1.1\r\n\r\n", r), 0);
@@ -303,8 +302,7 @@ const std::vector<std::string_view> malformed_heads = {
     "GET /\x7f HTTP/1.1\r\n\r\n"sv,         // DEL in target
     "GET / HTTP/1.1\r\r\n\r\n"sv,           // bare CR in request line
     "GET / HT\rTP/1.1\r\n\r\n"sv,           // bare CR inside the version
-    "\nGET / HTTP/1.1\r\n\r\n"sv,           // a leading bare LF is not an empty line
-    "\r\n \r\nGET / HTTP/1.1\r\n\r\n"sv,     // nor is a line of whitespace
+    "\r\n \r\nGET / HTTP/1.1\r\n\r\n"sv,    // nor is a line of whitespace
     // Line endings.
     "GET / HTTP/1.1\n\n"sv,                    // bare LF throughout
     "GET / HTTP/1.1\n\r\n"sv,                  // bare LF ends the request line
@@ -338,6 +336,15 @@ TEST(HttpRequest, MalformedHeadsAtEveryByteBoundary) {
     SCOPED_TRACE(testing::PrintToString(std::string(input)));
     replay_byte_by_byte(input, input.size(), -1);
     replay_two_steps(input, -1);
+  }
+}
+
+// Only CRLF empty lines are skipped before the request line; a bare LF
+// there is refused on its own byte, not after waiting for the size limit.
+TEST(HttpRequest, ALeadingBareLfIsRefusedAtOnce) {
+  for (std::string_view input : {"\n"sv, "\r\n\n"sv, "\n\r\n\r\nGET / HTTP/1.1\r\n\r\n"sv}) {
+    SCOPED_TRACE(testing::PrintToString(std::string(input)));
+    EXPECT_EQ(parse_once(input), -1);
   }
 }
 
