@@ -45,6 +45,10 @@ corpus_root="$dir/corpus"
 [ "$check" -eq 1 ] && corpus_root="$dir/check-corpus"
 mkdir -p "$dir/logs" "$dir/artifacts" "$corpus_root"
 
+# The first line of any report: a failed harness check, AddressSanitizer or
+# LeakSanitizer, UBSan, libFuzzer's own (deadly signal, timeout, out of memory).
+report_pattern='FUZZ_CHECK failed|^==[0-9]+== ?ERROR|runtime error:|^ERROR: libFuzzer'
+
 failed=0
 results=()
 for name in "${names[@]}"; do
@@ -66,7 +70,7 @@ for name in "${names[@]}"; do
   rc=$?
 
   execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-  report=$(grep -m 1 -E '^==[0-9]+==ERROR|runtime error:|FUZZ_CHECK failed|^ERROR: libFuzzer|^==[0-9]+== ERROR: libFuzzer' "$log")
+  report=$(grep -m 1 -E "$report_pattern" "$log")
   if [ "$rc" -eq 0 ] && [ -z "$report" ] && [ -n "$execs" ]; then
     echo "fuzz-check: PASS $name ($execs execs)"
     results+=("$(printf '%-16s %12s execs  clean' "$name" "$execs")")
@@ -74,8 +78,15 @@ for name in "${names[@]}"; do
     what=${report:-"exit $rc"}
     [ -n "$execs" ] || [ -n "$report" ] || what="exit $rc, no final stats"
     input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
-    echo "---- $name: the end of $log ----"
-    tail -n 40 "$log"
+    # The report from its first line (the failed check or the sanitizer's
+    # headline) on, else the end of the log.
+    first=$(grep -n -m 1 -E "$report_pattern" "$log" | cut -d: -f1)
+    echo "---- $name: $log ----"
+    if [ -n "$first" ]; then
+      sed -n "$((first > 2 ? first - 2 : 1)),$((first + 30))p" "$log"
+    else
+      tail -n 30 "$log"
+    fi
     echo "----"
     echo "fuzz-check: FAIL $name (${what//$'\n'/ }; log $log${input:+; input $input})"
     results+=("$(printf '%-16s %12s execs  FAILED' "$name" "${execs:-?}")")
