@@ -2,11 +2,11 @@
 // the opening handshake on what it parses (ws/upgrade.hpp, RFC 6455 4.2).
 //
 // Checks, on the input taken as a request head:
-// - parse_http_request returns 0 while no end of head (LF CR LF, or a bare
-//   LF LF) is in the buffer, and once one is there (after any leading empty
-//   lines, RFC 9112 2.2), -1, -2 or the length up to the first one, never
-//   more than the buffer; every non-empty view lies
-//   inside the head; the method is a token, the target has no whitespace,
+// - parse_http_request returns 0 exactly while the head has not ended (its
+//   first empty line after the CRLF empty lines that may come before the
+//   request line, RFC 9112 2.2: CRLF, or a bare LF, to be refused), then -1,
+//   -2 or the length up to that end; every non-empty view lies inside the
+//   head; the method is a token, the target has no whitespace,
 //   header names are tokens, values hold no CR, LF or NUL and no OWS at
 //   either end (RFC 9110 5.5); header() finds the first header of a name in
 //   any case, path() of an origin-form target is the target before '?';
@@ -218,9 +218,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ws::HttpRequest whole;
   std::size_t scanned = 0;
   const int result = ws::parse_http_request(buffer, whole, scanned);
-  // No end of head anywhere: need more. A complete head: up to the first end
-  // after any leading empty lines. Need more with an end after the leading
-  // empty lines: never. (Leading empty lines may be skipped or refused.)
   // Need more exactly while the head has not ended; then malformed, or a
   // head of exactly that length.
   const std::size_t end = end_of_head(buffer);

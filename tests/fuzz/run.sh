@@ -6,7 +6,8 @@
 # Each harness <dir>/<name> (from tests/fuzz/<name>.cpp; all of them unless
 # named) runs for <seconds> (-max_total_time) with tests/fuzz/<name>.dict when
 # there is one, on a copy of its seeds tests/fuzz/corpus/<name>, so the
-# committed corpus is never written to:
+# committed corpus is never written to (the reproducers in
+# tests/fuzz/crashes/<name>-* are copied in with the seeds):
 #   make fuzz     <dir>/corpus/<name>: kept between runs (what one run finds,
 #                 the next starts from), the seeds copied in again each time;
 #   --check       <dir>/check-corpus/<name>: a fresh copy every time, so that
@@ -61,6 +62,11 @@ for name in "${names[@]}"; do
   [ "$check" -eq 1 ] && rm -rf "$corpus"
   mkdir -p "$corpus"
   [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+  # Reproducers of bugs found (tests/fuzz/crashes/<name>-*) run first with
+  # the seeds, so a fixed bug stays fixed.
+  for reproducer in tests/fuzz/crashes/"$name"-*; do
+    [ -f "$reproducer" ] && cp "$reproducer" "$corpus/"
+  done
   args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=30
         -artifact_prefix="$dir/artifacts/$name-")
   [ -f "tests/fuzz/$name.dict" ] && args+=(-dict="tests/fuzz/$name.dict")
