@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <system_error>
+#include <utility>
 
 #include "net/socket.hpp"
 #include "net/syscalls.hpp"
@@ -40,6 +41,21 @@ void watch(int epoll_fd, int fd, std::uint32_t events) {
 
 constexpr std::uint32_t connection_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
+// The loop this thread is running (inside run()), so that defer() from the
+// loop's own thread needs no eventfd.
+thread_local const EventLoop* running_loop = nullptr;
+
+class RunningLoop {
+ public:
+  explicit RunningLoop(const EventLoop* loop) : outer_(std::exchange(running_loop, loop)) {}
+  ~RunningLoop() { running_loop = outer_; }
+  RunningLoop(const RunningLoop&) = delete;
+  RunningLoop& operator=(const RunningLoop&) = delete;
+
+ private:
+  const EventLoop* outer_;
+};
+
 }  // namespace
 
 EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options options)
@@ -70,26 +86,50 @@ EventLoop::~EventLoop() = default;
 
 void EventLoop::request_stop() noexcept {
   stop_requested_.store(true, std::memory_order_release);
+  wake();
+}
+
+void EventLoop::wake() noexcept {
+  wakeups_written_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t one = 1;
   [[maybe_unused]] ssize_t ignored = ::write(wakeup_.get(), &one, sizeof one);
 }
 
+// A push that finds the inbox empty wakes the loop, unless the loop itself
+// pushed it: it drains before it next waits. No wakeup is lost: the loop
+// reads the eventfd before it swaps the batch out, and any push after the
+// swap finds the inbox empty again.
+bool EventLoop::defer(std::function<void()> task) {
+  const Inbox::Pushed pushed = inbox_.push(std::move(task));
+  if (pushed == Inbox::Pushed::refused) return false;
+  if (running_loop == this)
+    deferred_pending_ = true;
+  else if (pushed == Inbox::Pushed::first)
+    wake();
+  return true;
+}
+
 void EventLoop::run() {
+  const RunningLoop running(this);
   // Stopping, connections whose last bytes are out and which only wait for
-  // the peer's FIN (lingering) do not hold the loop up.
+  // the peer's FIN (lingering) do not hold the loop up; nor do deferred
+  // calls, however fast they come: a drain runs only what it found.
   while (!(shutting_down_ && connection_count_ == lingering_count_)) {
     wait_and_dispatch();
+    run_deferred();
     resume_pending_reads();
     flush_dirty();
     reap_closed();
   }
+  inbox_.close();  // defer() refuses from now on; what it took runs here
   for (auto& connection : connections_)
     if (connection) connection->abort();
   reap_closed();
 }
 
 void EventLoop::wait_and_dispatch() {
-  const bool more_work = !pending_reads_.empty() || !dirty_.empty() || !closed_.empty();
+  const bool more_work =
+      deferred_pending_ || !pending_reads_.empty() || !dirty_.empty() || !closed_.empty();
   const int timeout = more_work ? 0 : timers_.next_timeout_ms(core::Clock::now());
   epoll_event events[max_events_per_wait];
   const int n = ::epoll_wait(epoll_.get(), events, max_events_per_wait, timeout);
@@ -108,6 +148,7 @@ void EventLoop::dispatch(const epoll_event& event) {
   if (fd == wakeup_.get()) {
     std::uint64_t count;
     [[maybe_unused]] ssize_t ignored = ::read(wakeup_.get(), &count, sizeof count);
+    deferred_pending_ = true;
     if (stop_requested_.load(std::memory_order_acquire) && !shutting_down_) begin_shutdown();
     return;
   }
@@ -187,6 +228,12 @@ void EventLoop::begin_shutdown() {
   for (auto& connection : connections_)
     if (connection && connection->open()) connection->handler_->on_shutdown();
   timers_.arm(shutdown_timer_, options_.shutdown_timeout);
+}
+
+void EventLoop::run_deferred() {
+  if (!deferred_pending_) return;
+  deferred_pending_ = false;
+  inbox_.drain();
 }
 
 void EventLoop::resume_pending_reads() {

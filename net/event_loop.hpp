@@ -5,14 +5,15 @@
 // one receive buffer shared by all of them, and a timer wheel. Each socket is
 // registered once for input and output, edge-triggered; a loop iteration is:
 //   wait -> fire timers -> read (handlers parse and queue output)
+//        -> run deferred calls (defer(): the inbox)
 //        -> flush every connection that queued output (one send each)
 //        -> tell handlers of ended connections, and free them.
 // A connection is freed only at the end of an iteration, so a handler may
 // close any connection at any time without pulling memory from under a
 // caller further up the stack.
 //
-// Thread safety: request_stop() may be called from any thread; everything
-// else belongs to the loop's thread.
+// Thread safety: request_stop() and defer() may be called from any thread;
+// everything else belongs to the loop's thread.
 #pragma once
 
 #include <sys/epoll.h>
@@ -27,6 +28,7 @@
 #include "core/memory_budget.hpp"
 #include "core/timer_wheel.hpp"
 #include "net/connection.hpp"
+#include "net/inbox.hpp"
 #include "net/stream_handler.hpp"
 #include "net/unique_fd.hpp"
 
@@ -57,6 +59,26 @@ class EventLoop {
   // Any thread: stop accepting, ask every handler to close, finish run().
   void request_stop() noexcept;
 
+  // Any thread, the loop's own included: runs `task` on the loop's thread
+  // soon, after the calls this thread deferred before (no order between
+  // threads). From another thread, only the first call of a batch writes
+  // the eventfd; the loop runs the whole batch after this iteration's I/O,
+  // before the flush. From the loop's thread (a handler, a timer, a
+  // deferred call) no eventfd: it runs later in this iteration or in the
+  // next, never inside defer(). Deferred calls keep running while the loop
+  // stops; just before run() returns it refuses further calls and runs the
+  // ones queued by then (the rest of its connections are then cut).
+  // Returns true: `task` will run before run() returns (if run() is never
+  // called, ~EventLoop destroys it unrun). False once run() has finished:
+  // `task` was destroyed unrun, on the calling thread, before defer()
+  // returned. The loop must outlive every call.
+  bool defer(std::function<void()> task);
+  // eventfd writes so far (defer's first call of a batch, request_stop):
+  // for tests of the batching.
+  std::uint64_t wakeups_written() const noexcept {
+    return wakeups_written_.load(std::memory_order_relaxed);
+  }
+
   // Loop thread: serves a socket this loop did not accept, such as an
   // outbound one still connecting (net::connect_tcp): queued output leaves
   // once the connection is established; a failed connect ends it.
@@ -75,7 +97,9 @@ class EventLoop {
   friend class Connection;
   static constexpr std::size_t receive_buffer_size = 256 * 1024;
 
+  void wake() noexcept;
   void wait_and_dispatch();
+  void run_deferred();
   void dispatch(const epoll_event& event);
   void accept_all();
   bool shed_one_pending_connection();
@@ -95,7 +119,7 @@ class EventLoop {
   Options options_;
   HandlerFactory make_handler_;
   UniqueFd epoll_;
-  UniqueFd wakeup_;  // eventfd: request_stop() from other threads
+  UniqueFd wakeup_;  // eventfd: request_stop() and defer() from other threads
   UniqueFd listener_;
   UniqueFd reserve_fd_;  // given up to accept-and-drop when out of fds
   std::unique_ptr<std::uint8_t[]> receive_buffer_;
@@ -111,7 +135,11 @@ class EventLoop {
   core::Timer shutdown_timer_;
   core::Timer resume_accepting_timer_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<std::uint64_t> wakeups_written_{0};
   bool shutting_down_ = false;
+  bool deferred_pending_ = false;  // drain the inbox this iteration
+  // Last, so destroyed first: calls never run go while the loop is whole.
+  Inbox inbox_;
 };
 
 }  // namespace net

@@ -1,6 +1,7 @@
 // The reactor on real loopback sockets, with a tiny protocol (no WebSocket):
 // echo, graceful close under unread input, shutdown, and running out of
-// file descriptors.
+// file descriptors. Then defer(), the one cross-thread call that carries
+// work: order, batching, calls from the loop's own thread, and stopping.
 #include "net/event_loop.hpp"
 
 #include <arpa/inet.h>
@@ -11,10 +12,13 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -288,6 +292,214 @@ TEST(EventLoop, RunningOutOfFileDescriptorsShedsInsteadOfSpinning) {
 
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
+}
+
+// ---- defer() ----
+
+// A loop with no listener, on its own thread; stopped and joined at the end.
+struct DeferFixture {
+  net::EventLoop loop{net::UniqueFd{}, nullptr, net::EventLoop::Options{1000ms}};
+  std::thread thread{[this] { loop.run(); }};
+  ~DeferFixture() { stop(); }
+  void stop() {
+    loop.request_stop();
+    if (thread.joinable()) thread.join();
+  }
+};
+
+bool wait_until(const std::atomic<bool>& flag, std::chrono::milliseconds timeout = 10000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!flag.load() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  return flag.load();
+}
+
+constexpr int producers = 4;
+constexpr int calls_per_producer = 100'000;
+constexpr long all_calls = long{producers} * calls_per_producer;
+
+// Each of four threads defers 100,000 numbered calls; every call must run
+// once, on the loop's thread, each producer's in order.
+struct Numbered {
+  std::array<std::vector<int>, producers> ran;  // loop thread only
+  int off_thread = 0;                           // loop thread only
+  std::atomic<bool> done{false};
+
+  Numbered() {
+    for (auto& r : ran) r.reserve(calls_per_producer);
+  }
+  void defer_all(net::EventLoop& loop, std::thread::id loop_thread) {
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p)
+      threads.emplace_back([&, p] {
+        for (int i = 0; i < calls_per_producer; ++i)
+          ASSERT_TRUE(loop.defer([this, p, i, loop_thread] {
+            if (std::this_thread::get_id() != loop_thread) ++off_thread;
+            ran[p].push_back(i);
+          }));
+      });
+    for (auto& t : threads) t.join();
+    // After every producer's calls: they all happened before this push.
+    loop.defer([this] { done = true; });
+  }
+  void expect_all_in_order() {
+    ASSERT_TRUE(wait_until(done));
+    EXPECT_EQ(off_thread, 0);
+    for (int p = 0; p < producers; ++p) {
+      ASSERT_EQ(ran[p].size(), static_cast<std::size_t>(calls_per_producer)) << "producer " << p;
+      for (int i = 0; i < calls_per_producer; ++i)
+        ASSERT_EQ(ran[p][i], i) << "producer " << p << " out of order";
+    }
+  }
+};
+
+TEST(EventLoopDefer, FourProducersEachInOrderExactlyOnceOnTheLoopThread) {
+  DeferFixture fixture;
+  Numbered numbered;
+  const std::uint64_t before = fixture.loop.wakeups_written();
+  numbered.defer_all(fixture.loop, fixture.thread.get_id());
+  numbered.expect_all_in_order();
+  const std::uint64_t wakeups = fixture.loop.wakeups_written() - before;
+  std::printf("defer, loop running: %ld calls, %llu eventfd writes\n", all_calls + 1,
+              static_cast<unsigned long long>(wakeups));
+  EXPECT_LT(wakeups, static_cast<std::uint64_t>(all_calls / 10));
+}
+
+// While the loop is busy (here: inside a deferred call), a burst of 400,000
+// calls from four threads finds the inbox non-empty after its first call:
+// one eventfd write for all of them.
+TEST(EventLoopDefer, ABurstWhileTheLoopIsBusyCostsOneWakeup) {
+  DeferFixture fixture;
+  std::atomic<bool> busy{false}, release{false};
+  fixture.loop.defer([&] {
+    busy = true;
+    while (!release.load()) std::this_thread::yield();
+  });
+  ASSERT_TRUE(wait_until(busy));
+  Numbered numbered;
+  const std::uint64_t before = fixture.loop.wakeups_written();
+  numbered.defer_all(fixture.loop, fixture.thread.get_id());
+  const std::uint64_t wakeups = fixture.loop.wakeups_written() - before;
+  std::printf("defer, loop busy: %ld calls, %llu eventfd writes\n", all_calls + 1,
+              static_cast<unsigned long long>(wakeups));
+  EXPECT_EQ(wakeups, 1u);
+  release = true;
+  numbered.expect_all_in_order();
+}
+
+// From the loop's own thread: no eventfd, not run inside defer(), and run
+// without waiting for anything else (a chain of 1000 would hang in
+// epoll_wait if the loop did not know it had work).
+TEST(EventLoopDefer, FromTheLoopThreadItRunsLaterWithoutTheEventfd) {
+  DeferFixture fixture;
+  std::atomic<bool> done{false};
+  std::uint64_t wakeups_before = 0, wakeups_after = 0;
+  bool ran_inside_defer = false;
+  int chained = 0;
+  std::function<void()> next = [&] {
+    if (++chained < 1000) {
+      fixture.loop.defer(next);
+      return;
+    }
+    wakeups_after = fixture.loop.wakeups_written();
+    done = true;
+  };
+  fixture.loop.defer([&] {
+    wakeups_before = fixture.loop.wakeups_written();
+    bool second_ran = false;
+    fixture.loop.defer([&] { second_ran = true; });
+    ran_inside_defer = second_ran;
+    fixture.loop.defer(next);
+  });
+  ASSERT_TRUE(wait_until(done, 2000ms));
+  EXPECT_FALSE(ran_inside_defer);
+  EXPECT_EQ(chained, 1000);
+  EXPECT_EQ(wakeups_after, wakeups_before);
+}
+
+// Producers defer as fast as they can until the loop refuses; the loop stops
+// all the same, and every call it accepted ran once, all before run()
+// returned.
+TEST(EventLoopDefer, RacingRequestStopEveryAcceptedCallRunsBeforeRunReturns) {
+  net::EventLoop loop(net::UniqueFd{}, nullptr, net::EventLoop::Options{1000ms});
+  long ran = 0;  // loop thread, then read after joins
+  long ran_when_run_returned = -1;
+  std::thread loop_thread([&] {
+    loop.run();
+    ran_when_run_returned = ran;
+  });
+  std::array<long, producers> accepted{};
+  std::atomic<bool> started{false};
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p)
+    threads.emplace_back([&, p] {
+      while (loop.defer([&] { ++ran; })) {
+        started = true;
+        ++accepted[p];
+      }
+    });
+  ASSERT_TRUE(wait_until(started));
+  std::this_thread::sleep_for(20ms);
+  const auto stop_asked = std::chrono::steady_clock::now();
+  loop.request_stop();
+  loop_thread.join();
+  const auto stop_took = std::chrono::steady_clock::now() - stop_asked;
+  for (auto& t : threads) t.join();
+
+  long total = 0;
+  for (long a : accepted) total += a;
+  EXPECT_GT(total, 0);
+  EXPECT_EQ(ran, total);
+  EXPECT_EQ(ran_when_run_returned, total);
+  EXPECT_LT(stop_took, 2000ms);
+}
+
+// A call that defers itself forever keeps the loop busy, not alive.
+TEST(EventLoopDefer, ALoopDeferringToItselfForeverStillStops) {
+  DeferFixture fixture;
+  std::atomic<bool> spinning{false};
+  long runs = 0;
+  std::function<void()> again = [&] {
+    ++runs;
+    spinning = true;
+    fixture.loop.defer(again);
+  };
+  fixture.loop.defer(again);
+  ASSERT_TRUE(wait_until(spinning));
+  const auto stop_asked = std::chrono::steady_clock::now();
+  fixture.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_asked, 2000ms);
+  EXPECT_GT(runs, 0);
+}
+
+TEST(EventLoopDefer, CallsBeforeRunRunOnceItStarts) {
+  net::EventLoop loop(net::UniqueFd{}, nullptr, net::EventLoop::Options{1000ms});
+  std::vector<int> ran;
+  for (int i = 0; i < 3; ++i) loop.defer([&ran, i] { ran.push_back(i); });
+  loop.defer([&] { loop.request_stop(); });
+  std::thread thread([&] { loop.run(); });
+  thread.join();
+  EXPECT_EQ(ran, (std::vector<int>{0, 1, 2}));
+}
+
+// After run() has returned, defer() says no and destroys the call at once,
+// on the caller's thread; a loop that never ran destroys its calls unrun.
+TEST(EventLoopDefer, AfterRunReturnedCallsAreRefusedAndDestroyed) {
+  auto captured = std::make_shared<int>(0);
+  bool ran = false;
+  {
+    DeferFixture fixture;
+    fixture.stop();
+    EXPECT_FALSE(fixture.loop.defer([captured, &ran] { ran = true; }));
+    EXPECT_EQ(captured.use_count(), 1);
+  }
+  {
+    net::EventLoop never_run(net::UniqueFd{}, nullptr, net::EventLoop::Options{});
+    EXPECT_TRUE(never_run.defer([captured, &ran] { ran = true; }));
+    EXPECT_EQ(captured.use_count(), 2);
+  }
+  EXPECT_EQ(captured.use_count(), 1);
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace
