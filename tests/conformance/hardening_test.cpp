@@ -152,7 +152,10 @@ TEST_F(MemoryBudget, MessagesPastTheBudgetAreClosedWith1013WhileOthersEcho) {
               1013);
     ++refused;
   }
-  EXPECT_EQ(refused, 3);
+  // At most two 4 MiB buffers fit in 10 MiB. Exactly two do when the
+  // messages arrive one after another; when the server is slow enough that
+  // two are still growing at once, a third may be refused halfway too.
+  EXPECT_GE(refused, 3);
   RawClient bystander;
   ASSERT_TRUE(bystander.open(port()));
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(bystander.echo(kText, "still served"));
