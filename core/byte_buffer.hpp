@@ -30,6 +30,10 @@ class ByteBuffer {
   std::uint8_t* prepare(std::size_t n);
   void commit(std::size_t n) noexcept { end_ += n; }
   void consume(std::size_t n) noexcept;
+  // Keeps the first `n` bytes (all of them if there are fewer).
+  void truncate(std::size_t n) noexcept {
+    if (n < size()) end_ = begin_ + n;
+  }
   void clear() noexcept { begin_ = end_ = 0; }
   // Frees the storage (only if empty): idle connections keep no memory.
   void release() noexcept;

@@ -17,6 +17,9 @@ namespace {
 constexpr int max_reads_per_event = 16;
 // A queue this large is sent at once rather than at the end of the iteration.
 constexpr std::size_t early_send_threshold = 64 * 1024;
+// iovecs per sendmsg: enough to batch many queued frames, few enough to
+// live on the stack (the kernel takes up to IOV_MAX = 1024).
+constexpr std::size_t max_pieces_per_send = 64;
 // At most one recorded unit boundary per this many queued bytes.
 constexpr std::uint64_t boundary_spacing = 4096;
 
@@ -49,6 +52,12 @@ void Connection::commit_write(std::size_t n) {
   end_unit();
 }
 
+void Connection::write_shared(SharedBytesRef frame) {
+  if (state_ != State::open || !frame || frame->size() == 0) return;
+  output_.append_shared(std::move(frame));
+  end_unit();
+}
+
 void Connection::write_urgent(std::span<const std::uint8_t> bytes) {
   if (!waiting_writable_) return write(bytes);  // nothing refused: keep the order
   if (state_ != State::open || bytes.empty()) return;
@@ -60,7 +69,7 @@ void Connection::write_urgent(std::span<const std::uint8_t> bytes) {
 // Charges (or refunds) the loop's memory account for what the queues'
 // capacity became; forced, for the writes that may not be refused.
 void Connection::settle_memory() noexcept {
-  const std::size_t held = output_.capacity() + urgent_.capacity();
+  const std::size_t held = output_.owned_capacity() + urgent_.capacity();
   if (held > charged_) loop_.memory().charge(held - charged_);
   if (held < charged_) loop_.memory().refund(charged_ - held);
   charged_ = held;
@@ -83,9 +92,7 @@ void Connection::end_unit() {
 void Connection::discard_unsent() {
   const std::size_t keep = front_at_boundary_ ? 0 : bytes_to_boundary();
   if (keep == output_.size()) return;
-  core::ByteBuffer kept;
-  if (keep > 0) kept.append(output_.data().first(keep));
-  output_ = std::move(kept);
+  output_.truncate(keep);
   settle_memory();
   unit_ends_.clear();
   unit_head_ = 0;
@@ -191,9 +198,7 @@ void Connection::flush() {
 Connection::SendStatus Connection::send_queued() noexcept {
   while (buffered_bytes() > 0) {
     const bool urgent_turn = !urgent_.empty() && front_at_boundary_;
-    std::span<const std::uint8_t> bytes = urgent_turn ? urgent_.data() : output_.data();
-    if (!urgent_turn && !urgent_.empty()) bytes = bytes.first(bytes_to_boundary());
-    const ssize_t n = sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n = urgent_turn ? send_urgent() : send_output();
     if (n >= 0) {
       if (urgent_turn)
         urgent_.consume(static_cast<std::size_t>(n));
@@ -210,6 +215,26 @@ Connection::SendStatus Connection::send_queued() noexcept {
   }
   waiting_writable_ = false;
   return SendStatus::done;
+}
+
+ssize_t Connection::send_urgent() noexcept {
+  const auto bytes = urgent_.data();
+  return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+
+// One sendmsg for the front of the queue, its own bytes and shared frames
+// alike; only up to the next unit boundary while an urgent unit waits.
+ssize_t Connection::send_output() noexcept {
+  const std::size_t limit = urgent_.empty() ? SIZE_MAX : bytes_to_boundary();
+  if (output_.contiguous()) {  // nothing shared: a plain send, as cheap as ever
+    const auto bytes = output_.front().first(std::min(limit, output_.size()));
+    return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  iovec pieces[max_pieces_per_send];
+  msghdr message{};
+  message.msg_iov = pieces;
+  message.msg_iovlen = output_.gather(pieces, max_pieces_per_send, limit);
+  return sys::sendmsg(fd_.get(), &message, MSG_NOSIGNAL);
 }
 
 void Connection::consume_output(std::size_t n) noexcept {

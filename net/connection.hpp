@@ -59,6 +59,8 @@
 
 #include "core/byte_buffer.hpp"
 #include "core/timer_wheel.hpp"
+#include "net/output_queue.hpp"
+#include "net/shared_bytes.hpp"
 #include "net/stream_handler.hpp"
 #include "net/unique_fd.hpp"
 
@@ -82,6 +84,10 @@ class Connection {
   // budget refuses the room (nothing is queued; the caller decides).
   std::uint8_t* prepare_write(std::size_t n);
   void commit_write(std::size_t n);
+  // Queues a shared frame as one unit, by reference: built once, sent by
+  // every connection that holds it (a publish). Counts as buffered bytes
+  // like any other; charged to memory where it was built, not here.
+  void write_shared(SharedBytesRef frame);
   // Queues a small unit that must not wait behind queued data (see above).
   void write_urgent(std::span<const std::uint8_t> bytes);
   // Drops every queued unit that has not begun to leave (the one being sent
@@ -120,6 +126,8 @@ class Connection {
   void on_writable();
   void flush();
   SendStatus send_queued() noexcept;
+  ssize_t send_urgent() noexcept;
+  ssize_t send_output() noexcept;
   void consume_output(std::size_t n) noexcept;
   std::size_t bytes_to_boundary() const noexcept;
   void end_unit();
@@ -132,7 +140,7 @@ class Connection {
   EventLoop& loop_;
   UniqueFd fd_;
   std::unique_ptr<StreamHandler> handler_;
-  core::ByteBuffer output_;
+  OutputQueue output_;
   core::ByteBuffer urgent_;               // control frames; empty (no memory) nearly always
   std::vector<std::uint64_t> unit_ends_;  // stream offsets of some unit ends, ascending
   std::size_t unit_head_ = 0;             // first entry of unit_ends_ not yet passed

@@ -1,5 +1,6 @@
 #include "net/syscalls.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace net {
@@ -60,6 +61,28 @@ ssize_t send_faulted(int fd, const void* bytes, std::size_t size, int flags) noe
     size = size > 1 ? size / 2 : size;  // a partial write: the kernel took what fit
   }
   return ::send(fd, bytes, size, flags);
+}
+
+// A partial write: the first half of the bytes (at least one), in however
+// many of the pieces they span.
+ssize_t sendmsg_faulted(int fd, msghdr* message, int flags) noexcept {
+  Fault fault;
+  if (!injected(SysCall::send, fault)) return ::sendmsg(fd, message, flags);
+  if (fault != Fault::short_count) return fail_with(fault);
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < message->msg_iovlen; ++i) total += message->msg_iov[i].iov_len;
+  std::size_t keep = total > 1 ? total / 2 : total;
+  iovec pieces[64];
+  msghdr shorter = *message;
+  shorter.msg_iov = pieces;
+  shorter.msg_iovlen = 0;
+  for (std::size_t i = 0; i < message->msg_iovlen && i < 64 && keep > 0; ++i) {
+    pieces[i] = message->msg_iov[i];
+    pieces[i].iov_len = std::min(pieces[i].iov_len, keep);
+    keep -= pieces[i].iov_len;
+    shorter.msg_iovlen = i + 1;
+  }
+  return ::sendmsg(fd, &shorter, flags);
 }
 
 ssize_t recv_faulted(int fd, void* bytes, std::size_t size, int flags) noexcept {

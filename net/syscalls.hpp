@@ -73,6 +73,7 @@ namespace sys {
 
 // The faulted paths, out of line: only ever called with an injector installed.
 ssize_t send_faulted(int fd, const void* bytes, std::size_t size, int flags) noexcept;
+ssize_t sendmsg_faulted(int fd, msghdr* message, int flags) noexcept;
 ssize_t recv_faulted(int fd, void* bytes, std::size_t size, int flags) noexcept;
 int accept4(int listener, int flags) noexcept;
 int epoll_ctl(int epoll_fd, int op, int fd, epoll_event* event) noexcept;
@@ -82,6 +83,13 @@ inline ssize_t send(int fd, const void* bytes, std::size_t size, int flags) noex
   if (FaultInjector::active()) [[unlikely]]
     return send_faulted(fd, bytes, size, flags);
   return ::send(fd, bytes, size, flags);
+}
+
+// Counted as a send: the same faults apply (a short count halves the bytes).
+inline ssize_t sendmsg(int fd, msghdr* message, int flags) noexcept {
+  if (FaultInjector::active()) [[unlikely]]
+    return sendmsg_faulted(fd, message, flags);
+  return ::sendmsg(fd, message, flags);
 }
 
 inline ssize_t recv(int fd, void* bytes, std::size_t size, int flags) noexcept {
