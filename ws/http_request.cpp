@@ -87,12 +87,6 @@ bool is_field_value(std::string_view s) noexcept {
 
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Whether the line that the LF at `lf` ends is empty: "\r\n", or a bare "\n"
 // (to be rejected by the parser). Looks back at most two bytes.
 bool ends_empty_line(const char* data, std::size_t lf) noexcept {
@@ -208,10 +202,33 @@ bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 std::string_view HttpRequest::header(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < header_count; ++i)
     if (ascii_iequals(headers[i].name, name)) return headers[i].value;
   return {};
+}
+
+std::size_t HttpRequest::count(std::string_view name) const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < header_count; ++i)
+    if (ascii_iequals(headers[i].name, name)) ++n;
+  return n;
+}
+
+bool HttpRequest::has_token(std::string_view name, std::string_view token) const noexcept {
+  return any_element(name, [token](std::string_view e) { return ascii_iequals(e, token); });
+}
+
+bool HttpRequest::has_body() const noexcept {
+  if (count("Transfer-Encoding") != 0) return true;
+  const std::size_t lengths = count("Content-Length");
+  return lengths > 1 || (lengths == 1 && header("Content-Length") != "0");
 }
 
 std::string_view HttpRequest::path() const noexcept { return split_target(target).path; }

@@ -42,11 +42,47 @@ struct HttpRequest {
   // absolute-form (RFC 9112 3.2.2: it replaces the Host header, which is
   // still required, RFC 9112 3.2), else the first Host header.
   std::string_view authority() const noexcept;
+
+  // How many header fields are named `name` (case-insensitive).
+  std::size_t count(std::string_view name) const noexcept;
+  // Calls `match` on each element of the comma-separated lists in every
+  // `name` header, until it returns true; says whether one did. A list may
+  // be split over several header lines (RFC 9110 5.3), and empty elements
+  // are skipped (RFC 9110 5.6.1).
+  template <class Match>
+  bool any_element(std::string_view name, Match match) const;
+  // Whether a `name` header lists `token`, case-insensitively: "Connection:
+  // keep-alive, Upgrade" lists "upgrade".
+  bool has_token(std::string_view name, std::string_view token) const noexcept;
+  // RFC 9112 6.3: whether the request announces a body: any
+  // Transfer-Encoding, or a Content-Length other than one "0" (sent twice it
+  // is a framing disagreement, RFC 9112 6.3 item 5). The server reads no
+  // request body, so such a request is refused: its body would be misread
+  // as what follows.
+  bool has_body() const noexcept;
 };
 
 // ASCII case-insensitive equality: the comparison rule for header names
 // (RFC 9110 5.1) and for the case-insensitive tokens of the handshake.
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+
+// `s` without the optional whitespace (SP, HTAB) at either end (RFC 9110 5.6.3).
+std::string_view trim_ows(std::string_view s) noexcept;
+
+template <class Match>
+bool HttpRequest::any_element(std::string_view name, Match match) const {
+  for (std::size_t i = 0; i < header_count; ++i) {
+    if (!ascii_iequals(headers[i].name, name)) continue;
+    std::string_view list = headers[i].value;
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string_view element = trim_ows(list.substr(0, comma));
+      if (!element.empty() && match(element)) return true;
+      list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    }
+  }
+  return false;
+}
 
 // Parses a request head at the start of `buffer`. Empty lines (CRLF) before
 // the request line are skipped (RFC 9112 2.2); a buffer of nothing else

@@ -14,42 +14,6 @@ UpgradeRejection reject(int status, std::string_view reason) noexcept {
   return UpgradeRejection{status, reason};
 }
 
-std::size_t count_headers(const HttpRequest& request, std::string_view name) noexcept {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < request.header_count; ++i)
-    if (ascii_iequals(request.headers[i].name, name)) ++count;
-  return count;
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Calls `match` on each element of the comma-separated lists in every `name`
-// header, until it returns true. A list may be split over several header
-// lines (RFC 9110 5.3), and empty elements are skipped (RFC 9110 5.6.1).
-template <class Match>
-bool any_list_element(const HttpRequest& request, std::string_view name, Match match) {
-  for (std::size_t i = 0; i < request.header_count; ++i) {
-    if (!ascii_iequals(request.headers[i].name, name)) continue;
-    std::string_view list = request.headers[i].value;
-    while (!list.empty()) {
-      std::size_t comma = list.find(',');
-      std::string_view element = trim_ows(list.substr(0, comma));
-      if (!element.empty() && match(element)) return true;
-      list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
-    }
-  }
-  return false;
-}
-
-bool list_has_token(const HttpRequest& request, std::string_view name, std::string_view token) {
-  return any_list_element(request, name,
-                          [token](std::string_view e) { return ascii_iequals(e, token); });
-}
-
 bool is_base64_char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
          c == '/';
@@ -88,52 +52,14 @@ bool same_origin(std::string_view origin, const HttpRequest& request) noexcept {
   return !authority.empty() && ascii_iequals(authority, request.authority());
 }
 
-// RFC 9112 6.3: a request has a body if it carries Transfer-Encoding or a
-// Content-Length. An upgrade GET has none (RFC 6455 4.1), and whatever
-// follows its head is read as frames, so a body the client meant to send
-// would be misread as frames: refuse it instead. Content-Length: 0 announces
-// no body and is harmless, so it is accepted; sent twice it is not (a
-// framing disagreement, RFC 9112 6.3 item 5), nor is any Transfer-Encoding,
-// whatever its codings (a proxy may have added them).
-bool has_body(const HttpRequest& request) noexcept {
-  if (count_headers(request, "Transfer-Encoding") != 0) return true;
-  const std::size_t lengths = count_headers(request, "Content-Length");
-  return lengths > 1 || (lengths == 1 && request.header("Content-Length") != "0");
-}
-
 UpgradeRejection check_version(const HttpRequest& request) noexcept {
   // RFC 6455 11.3.5: sent at most once. RFC 6455 4.2.2 item 4: any version
   // but 13 gets 426 with our version, so the client can retry with it.
-  std::size_t count = count_headers(request, "Sec-WebSocket-Version");
+  std::size_t count = request.count("Sec-WebSocket-Version");
   if (count > 1) return reject(400, "Sec-WebSocket-Version sent more than once");
   if (request.header("Sec-WebSocket-Version") != "13")
     return reject(426, "Sec-WebSocket-Version must be 13");
   return {};
-}
-
-std::string_view reason_phrase(int status) noexcept {
-  switch (status) {  // RFC 9110 15
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 426:
-      return "Upgrade Required";
-    case 431:
-      return "Request Header Fields Too Large";  // RFC 6585 5
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
 }
 
 void append_header(std::string& out, std::string_view name, std::string_view value) {
@@ -150,17 +76,20 @@ UpgradeRejection check_upgrade_request(const HttpRequest& request, const Upgrade
   // (DNS rebinding), and the origin (item 7) last.
   if (request.method != "GET") return reject(400, "method must be GET");
   if (request.version_minor < 1) return reject(400, "HTTP/1.1 or later required");
-  if (count_headers(request, "Host") != 1 || request.header("Host").empty())
+  if (request.count("Host") != 1 || request.header("Host").empty())
     return reject(400, "exactly one non-empty Host header required");
-  if (has_body(request)) return reject(400, "a WebSocket upgrade request must not have a body");
-  if (!list_has_token(request, "Upgrade", "websocket"))
+  // An upgrade GET has no body (RFC 6455 4.1): what follows its head is read
+  // as frames, so a body would be misread as frames. Content-Length: 0 is
+  // harmless; any Transfer-Encoding is not, whatever its codings (a proxy
+  // may have added them).
+  if (request.has_body()) return reject(400, "a WebSocket upgrade request must not have a body");
+  if (!request.has_token("Upgrade", "websocket"))
     return reject(400, "Upgrade header must contain websocket");
-  if (!list_has_token(request, "Connection", "upgrade"))
+  if (!request.has_token("Connection", "upgrade"))
     return reject(400, "Connection header must contain upgrade");
   if (UpgradeRejection r = check_version(request); r.status != 0) return r;
   // RFC 6455 11.3.1: Sec-WebSocket-Key must not appear more than once.
-  if (count_headers(request, "Sec-WebSocket-Key") != 1 ||
-      !is_valid_key(request.header("Sec-WebSocket-Key")))
+  if (request.count("Sec-WebSocket-Key") != 1 || !is_valid_key(request.header("Sec-WebSocket-Key")))
     return reject(400, "Sec-WebSocket-Key must be one base64-encoded 16-byte value");
   if (!hosts.allows(request.authority())) return reject(403, "Host not allowed");
   std::string_view origin = request.header("Origin");
@@ -192,8 +121,8 @@ std::string_view select_subprotocol(const HttpRequest& request,
   // none. Subprotocol names are compared exactly, as they are echoed back.
   for (const std::string& ours : options.subprotocols) {
     std::string_view wanted = ours;
-    if (any_list_element(request, "Sec-WebSocket-Protocol",
-                         [wanted](std::string_view e) { return e == wanted; }))
+    if (request.any_element("Sec-WebSocket-Protocol",
+                            [wanted](std::string_view e) { return e == wanted; }))
       return wanted;
   }
   return {};
@@ -211,6 +140,35 @@ void append_upgrade_response(std::string& out, const HttpRequest& request,
     append_header(out, "Sec-WebSocket-Protocol", protocol);
   for (const auto& [name, value] : options.response_headers) append_header(out, name, value);
   out.append("\r\n");
+}
+
+std::string_view reason_phrase(int status) noexcept {
+  switch (status) {  // RFC 9110 15
+    case 200:
+      return "OK";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 426:
+      return "Upgrade Required";
+    case 431:
+      return "Request Header Fields Too Large";  // RFC 6585 5
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
+  }
 }
 
 void append_error_response(std::string& out, int status, std::string_view body) {

@@ -76,4 +76,8 @@ void append_upgrade_response(std::string& out, const HttpRequest& request,
 // close" and Sec-WebSocket-Version: 13 (RFC 9110 15.5.22, RFC 6455 4.2.2).
 void append_error_response(std::string& out, int status, std::string_view body);
 
+// The standard reason phrase of a status this server sends (RFC 9110 15),
+// "Error" for any other.
+std::string_view reason_phrase(int status) noexcept;
+
 }  // namespace ws
