@@ -139,6 +139,20 @@ ws::Route echo_route() {
   return ws::Route{"/echo", {}, std::move(handlers)};
 }
 
+// Every message any client sends reaches every client of the route, the
+// sender included, on every loop: the sender's copy directly, everyone
+// else's through the topic (one frame, built once, shared by all).
+ws::Route broadcast_route() {
+  static constexpr std::string_view topic = "broadcast";
+  ws::Handlers handlers;
+  handlers.on_open = [](ws::WebSocket& socket) { socket.subscribe(topic); };
+  handlers.on_message = [](ws::WebSocket& socket, const ws::Message& message) {
+    socket.send(message.payload, message.opcode);
+    socket.publish(topic, message.payload, message.opcode);
+  };
+  return ws::Route{"/broadcast", {}, std::move(handlers)};
+}
+
 // Signals are taken synchronously by the main thread alone: blocked before
 // the loops' threads exist, so that they inherit the mask.
 sigset_t block_stop_signals() {
@@ -182,6 +196,7 @@ int main(int argc, char** argv) {
 
   ws::Server server(options);
   server.route(echo_route());
+  server.route(broadcast_route());
   try {
     server.start();
   } catch (const std::exception& error) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "ws/server_options.hpp"
+#include "ws/topics.hpp"
 
 namespace ws {
 
@@ -49,6 +50,10 @@ struct LoopContext {
   // that shows.
   std::atomic<std::size_t>& open_connections;
   ServerCounters counters;
+  // Topics: this loop's subscribers, and the server-wide publish.
+  LoopTopics& topics;
+  PubSub& pubsub;
+  std::size_t loop_index;
 };
 
 }  // namespace ws

@@ -31,17 +31,22 @@ void Server::start() {
   // needs no probe: the kernel picks a port nobody uses, and the other
   // loops join that one.
   if (port_ != 0) net::ensure_address_free(options.host, port_);
-  for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
+  const unsigned loops = std::max(1u, options.threads);
+  pubsub_ = std::make_unique<PubSub>(loops, memory_budget_.get());
+  for (unsigned i = 0; i < loops; ++i) {
     net::UniqueFd listener = net::listen_tcp(options.host, port_);
     port_ = net::local_port(listener.get());  // port 0: the others join the first's
-    auto& context = contexts_.emplace_back(
-        std::make_unique<LoopContext>(LoopContext{config_, open_connections_, {}}));
+    LoopTopics& topics =
+        *topics_.emplace_back(std::make_unique<LoopTopics>(pubsub_->directory(), i));
+    auto& context = contexts_.emplace_back(std::make_unique<LoopContext>(
+        LoopContext{config_, open_connections_, {}, topics, *pubsub_, i}));
     loops_.push_back(std::make_unique<net::EventLoop>(
         std::move(listener),
         [&context = *context](net::Connection& connection) {
           return WebSocket::accept(connection, context);
         },
         net::EventLoop::Options{options.shutdown_timeout, memory_budget_.get()}));
+    pubsub_->attach(i, *loops_.back(), topics);
   }
   for (auto& loop : loops_) {
     threads_.emplace_back([&loop = *loop] {
@@ -54,6 +59,12 @@ void Server::start() {
     });
   }
 }
+
+bool Server::publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode) {
+  return pubsub_ && pubsub_->publish(PubSub::no_loop, topic, payload, opcode, nullptr);
+}
+
+std::size_t Server::topic_count() const { return pubsub_ ? pubsub_->directory().size() : 0; }
 
 ServerCounters Server::counters() const noexcept {
   ServerCounters total;

@@ -20,6 +20,7 @@
 #include "net/event_loop.hpp"
 #include "ws/loop_context.hpp"
 #include "ws/server_options.hpp"
+#include "ws/topics.hpp"
 
 namespace ws {
 
@@ -34,6 +35,11 @@ class Server {
   void wait();
 
   std::uint16_t port() const noexcept { return port_; }
+  // Any thread, after start(): `payload` as one frame to every subscriber
+  // of `topic` on every loop. False for a bad topic name or opcode.
+  bool publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode);
+  // Topics with a subscriber somewhere (any thread).
+  std::size_t topic_count() const;
   // The loops' counters added up; call after wait() (the loops own them).
   ServerCounters counters() const noexcept;
   const ServerConfig& config() const noexcept { return config_; }
@@ -43,6 +49,8 @@ class Server {
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> open_connections_{0};        // upgraded, all loops
   std::unique_ptr<core::MemoryBudget> memory_budget_;   // max_memory, all loops
+  std::unique_ptr<PubSub> pubsub_;                      // topics, all loops
+  std::vector<std::unique_ptr<LoopTopics>> topics_;     // one per loop, same index
   std::vector<std::unique_ptr<LoopContext>> contexts_;  // one per loop, same index
   std::vector<std::unique_ptr<net::EventLoop>> loops_;
   std::vector<std::thread> threads_;

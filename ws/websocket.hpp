@@ -77,6 +77,17 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   SendResult send_binary(std::span<const std::uint8_t> payload) {
     return send(payload, Opcode::binary);
   }
+  // Topics (app-wide, every loop; ws/topics.hpp). subscribe: false for an
+  // empty name or one over max_topic_name bytes; twice is a no-op. A
+  // connection leaves all its topics when it ends.
+  bool subscribe(std::string_view topic);
+  bool unsubscribe(std::string_view topic);
+  bool is_subscribed(std::string_view topic) const;
+  // To every subscriber of `topic` on every loop but this connection: the
+  // frame is built once and shared. False for a bad name or an opcode other
+  // than text or binary.
+  bool publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode);
+
   // A ping with up to 125 bytes of payload (5.5.2); more is dropped.
   SendResult ping(std::span<const std::uint8_t> payload = {});
   // Starts the close handshake (5.5.1); the reason is cut to at most 123
@@ -94,6 +105,9 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
 
  private:
   enum class State : std::uint8_t { awaiting_request, open, closing, done };
+
+  friend class LoopTopics;  // delivers published frames through send_frame
+  SendResult send_frame(const net::SharedBytesRef& frame);
 
   // net::StreamHandler
   void on_data(std::span<std::uint8_t> bytes) override;
