@@ -1,6 +1,6 @@
 // LoopContext: the WebSocket layer's state for one event loop. Every
-// connection on that loop points at it; only that loop's thread touches it,
-// so nothing in it needs a lock.
+// connection on that loop points at it; only that loop's thread writes it,
+// so nothing in it needs a lock (its counters may be read from any thread).
 #pragma once
 
 #include <atomic>
@@ -12,19 +12,44 @@
 
 namespace ws {
 
-// What the connections of a loop did, added up when each one ends.
-struct ServerCounters {
-  std::uint64_t connections = 0;         // upgraded to WebSocket
-  std::uint64_t messages = 0;            // whole messages received
-  std::uint64_t bytes_received = 0;      // after the upgrade, headers included
-  std::uint64_t bytes_copied = 0;        // payload copied out of the receive buffer
-  std::uint64_t handshake_timeouts = 0;  // dropped before completing the upgrade
-  std::uint64_t idle_timeouts = 0;       // closed (1001) or dropped after idle_timeout
-  std::uint64_t slow_consumers = 0;      // closed with 1008 at max_backpressure
-  std::uint64_t over_capacity = 0;       // upgrades refused with 503 (max_connections)
-  std::uint64_t over_memory = 0;         // closed with 1013 at max_memory
-  std::uint64_t message_timeouts = 0;    // closed with 1008 after message_timeout
+// A count one loop writes and any thread may read while the server runs.
+// One writer, so an increment is a relaxed load and store (no locked
+// instruction); a reader sees a value at most a little behind.
+class Counter {
+ public:
+  Counter() = default;
+  Counter(const Counter& other) noexcept : value_(other.load()) {}
+  Counter& operator=(const Counter& other) noexcept {
+    value_.store(other.load(), std::memory_order_relaxed);
+    return *this;
+  }
+  Counter& operator+=(std::uint64_t n) noexcept {
+    value_.store(load() + n, std::memory_order_relaxed);
+    return *this;
+  }
+  Counter& operator++() noexcept { return *this += 1; }
+  std::uint64_t load() const noexcept { return value_.load(std::memory_order_relaxed); }
+  operator std::uint64_t() const noexcept { return load(); }
 
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+// What the connections of a loop did: events as they happen, traffic added
+// up when each connection ends.
+struct ServerCounters {
+  Counter connections;         // upgraded to WebSocket
+  Counter messages;            // whole messages received
+  Counter bytes_received;      // after the upgrade, headers included
+  Counter bytes_copied;        // payload copied out of the receive buffer
+  Counter handshake_timeouts;  // dropped before completing the upgrade
+  Counter idle_timeouts;       // closed (1001) or dropped after idle_timeout
+  Counter slow_consumers;      // closed with 1008 at max_backpressure
+  Counter over_capacity;       // upgrades refused with 503 (max_connections)
+  Counter over_memory;         // closed with 1013 at max_memory
+  Counter message_timeouts;    // closed with 1008 after message_timeout
+
+  // Adds another loop's counts (a snapshot: single-writer counters).
   ServerCounters& operator+=(const ServerCounters& other) noexcept {
     connections += other.connections;
     messages += other.messages;

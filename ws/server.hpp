@@ -40,7 +40,8 @@ class Server {
   bool publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode);
   // Topics with a subscriber somewhere (any thread).
   std::size_t topic_count() const;
-  // The loops' counters added up; call after wait() (the loops own them).
+  // The loops' counters added up: any thread, while the server runs too
+  // (each figure at most a little behind), or after wait() for the totals.
   ServerCounters counters() const noexcept;
   const ServerConfig& config() const noexcept { return config_; }
 

@@ -181,6 +181,9 @@ TEST(Topics, ASubscriberThatReadsNothingIsClosed1008WhileOthersKeepReceiving) {
   EXPECT_EQ(frame.opcode, wstest::kClose) << describe(frame);
   EXPECT_EQ(frame.payload.substr(0, 2), std::string("\x03\xf0", 2));  // 1008
   EXPECT_LT(delivered, messages);
+  // Counters are readable while the server runs.
+  EXPECT_TRUE(
+      wstest::eventually([&] { return test.server.counters().slow_consumers == 1; }, 1000ms));
 }
 
 }  // namespace
