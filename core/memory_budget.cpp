@@ -2,13 +2,19 @@
 
 namespace core {
 
-// fetch_add, then undo if that went past the limit: one atomic operation in
-// the common case, and a refused take never leaves the total raised.
+// A compare-and-swap loop rather than add-then-undo: a refused take must
+// never show, even for a moment, in the total another loop reads (it would
+// refuse that loop's take, which fits).
 bool MemoryBudget::try_take(std::uint64_t bytes) noexcept {
-  const std::uint64_t before = used_.fetch_add(bytes, std::memory_order_relaxed);
-  if (limit_ == 0 || before + bytes <= limit_) return true;
-  used_.fetch_sub(bytes, std::memory_order_relaxed);
-  return false;
+  if (limit_ == 0) {
+    take(bytes);
+    return true;
+  }
+  std::uint64_t used = used_.load(std::memory_order_relaxed);
+  do {
+    if (used + bytes > limit_) return false;
+  } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+  return true;
 }
 
 MemoryAccount::~MemoryAccount() {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "net/event_loop.hpp"
 #include "net/syscalls.hpp"
@@ -58,12 +59,23 @@ void Connection::write_shared(SharedBytesRef frame) {
   end_unit();
 }
 
-void Connection::write_urgent(std::span<const std::uint8_t> bytes) {
-  if (!waiting_writable_) return write(bytes);  // nothing refused: keep the order
-  if (state_ != State::open || bytes.empty()) return;
+bool Connection::write_urgent(std::span<const std::uint8_t> bytes) {
+  if (state_ != State::open || bytes.empty()) return true;
+  if (!waiting_writable_) {  // nothing refused: keep the order, as an ordinary unit
+    std::uint8_t* out = prepare_write(bytes.size());
+    if (!out) return false;
+    std::memcpy(out, bytes.data(), bytes.size());
+    commit_write(bytes.size());
+    return true;
+  }
+  const std::size_t growth = urgent_.growth_for(bytes.size());
+  if (growth > 0) {
+    if (!loop_.memory().try_charge(growth)) return false;
+    charged_ += growth;
+  }
   urgent_.append(bytes);
-  settle_memory();
   mark_dirty();
+  return true;
 }
 
 // Charges (or refunds) the loop's memory account for what the queues'
@@ -133,11 +145,12 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
     }
     const ssize_t n = sys::recv(fd_.get(), receive_buffer.data(), room, 0);
     if (n > 0) {
+      // Spent before the handler runs: a limit it sets now counts from here.
+      if (input_allowance_ != SIZE_MAX) input_allowance_ -= static_cast<std::size_t>(n);
       // Once we decided to close, the peer's bytes are drained unread.
       if (state_ == State::open)
         handler_->on_data(receive_buffer.first(static_cast<std::size_t>(n)));
       if (state_ == State::closed) return;
-      if (input_allowance_ != SIZE_MAX) input_allowance_ -= static_cast<std::size_t>(n);
       if (static_cast<std::size_t>(n) < room && !until_eagain) return;
       continue;
     }

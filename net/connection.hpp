@@ -23,7 +23,8 @@
 //
 // Memory: the queues' capacity is charged to the loop's memory account
 // (core::MemoryAccount, --max-memory). prepare_write() returns null when the
-// budget refuses the growth; write() and write_urgent() are always taken.
+// budget refuses the growth, write_urgent() false; write() is always taken
+// (HTTP responses and close frames: small, and last).
 //
 // Units and the urgent lane. Every write()/commit_write() is one unit (for
 // WebSocket: one frame) and units are never interleaved. write_urgent()
@@ -89,7 +90,9 @@ class Connection {
   // like any other; charged to memory where it was built, not here.
   void write_shared(SharedBytesRef frame);
   // Queues a small unit that must not wait behind queued data (see above).
-  void write_urgent(std::span<const std::uint8_t> bytes);
+  // False if the memory budget refuses the room (nothing queued): a peer
+  // that floods pings and reads nothing must not take memory from others.
+  bool write_urgent(std::span<const std::uint8_t> bytes);
   // Drops every queued unit that has not begun to leave (the one being sent
   // is kept whole, so the byte stream stays well formed). Urgent units stay.
   void discard_unsent();

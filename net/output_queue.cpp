@@ -80,6 +80,11 @@ void OutputQueue::pop_front_segment() noexcept {
   if (rest_front_ == rest_.size()) {
     rest_.clear();
     rest_front_ = 0;
+  } else if (rest_front_ >= 64 && rest_front_ * 2 >= rest_.size()) {
+    // A queue that is never quite empty (a subscriber always a frame behind)
+    // must not keep a slot for every frame it ever sent.
+    rest_.erase(rest_.begin(), rest_.begin() + static_cast<std::ptrdiff_t>(rest_front_));
+    rest_front_ = 0;
   }
 }
 
@@ -87,7 +92,11 @@ void OutputQueue::truncate(std::size_t keep) noexcept {
   if (keep >= size_) return;
   size_ = keep;
   const std::size_t in_head = std::min(keep, head_.size());
-  head_.truncate(in_head);
+  if (in_head < head_.size()) {  // into a buffer of its size: the rest is memory given back
+    core::ByteBuffer kept;
+    kept.append(head_.data().first(in_head));
+    head_ = std::move(kept);
+  }
   keep -= in_head;
   std::size_t i = rest_front_;
   for (; i < rest_.size() && keep > 0; ++i) {

@@ -194,6 +194,7 @@ void MessageReader::handle_control(std::uint8_t opcode, std::span<const std::uin
 void MessageReader::handle_close(std::span<const std::uint8_t> payload, MessageSink& sink) {
   if (payload.empty()) {
     phase_ = Phase::finished;
+    release_message();  // a message cut by the close is never delivered
     return sink.on_close(static_cast<std::uint16_t>(CloseCode::no_status), {});
   }
   if (payload.size() == 1) return fail(CloseCode::protocol_error, sink);
@@ -202,6 +203,7 @@ void MessageReader::handle_close(std::span<const std::uint8_t> payload, MessageS
   const auto reason = payload.subspan(2);
   if (!core::is_valid_utf8(reason)) return fail(CloseCode::invalid_payload, sink);
   phase_ = Phase::finished;
+  release_message();
   sink.on_close(code, {reinterpret_cast<const char*>(reason.data()), reason.size()});
 }
 

@@ -38,6 +38,10 @@ class Server {
   // Any thread, after start(): `payload` as one frame to every subscriber
   // of `topic` on every loop. False for a bad topic name or opcode.
   bool publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode);
+  // Bytes held against max_memory now, all loops (any thread).
+  std::uint64_t memory_in_use() const noexcept {
+    return memory_budget_ ? memory_budget_->used() : 0;
+  }
   // Topics with a subscriber somewhere (any thread).
   std::size_t topic_count() const;
   // The loops' counters added up: any thread, while the server runs too

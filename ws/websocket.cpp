@@ -206,8 +206,9 @@ bool WebSocket::write_control_frame(Opcode opcode, std::span<const std::uint8_t>
   }
   const std::size_t header = write_frame_header(frame, opcode, true, payload.size());
   if (!payload.empty()) std::memcpy(frame + header, payload.data(), payload.size());
-  connection_.write_urgent({frame, header + payload.size()});
-  return true;
+  if (connection_.write_urgent({frame, header + payload.size()})) return true;
+  fail_over_memory();  // even a pong may not take the server past its budget
+  return false;
 }
 
 // 5.5.1: a close payload is empty or a 2-byte code plus a UTF-8 reason.
@@ -457,6 +458,7 @@ void WebSocket::on_close(std::uint16_t code, std::string_view reason) {
 // 7.1.7: _Fail the WebSocket Connection_: send a close with the reason's
 // code (if a close is not already out), and close.
 void WebSocket::on_fail(CloseCode code) {
+  if (code == CloseCode::try_again_later) ++context_.counters.over_memory;  // the reader's 1013
   if (state_ == State::open) write_close_frame(static_cast<std::uint16_t>(code), {});
   finish(static_cast<std::uint16_t>(code), {});
 }

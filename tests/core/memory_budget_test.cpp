@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -26,6 +27,26 @@ TEST(MemoryBudget, TakesUpToItsLimitAndRefusesPastIt) {
   EXPECT_TRUE(budget.try_take(400));
   budget.give_back(1000);
   EXPECT_EQ(budget.used(), 0u);
+}
+
+// A refused take must not show in the total, even for a moment: another
+// loop's take that fits would be refused (a compare-and-swap, not add-then-undo).
+TEST(MemoryBudget, ATakeThatFitsIsNeverRefusedByAConcurrentOneThatDoesNot) {
+  MemoryBudget budget(1 << 20);
+  std::atomic<bool> stop{false};
+  std::thread too_big([&] {
+    while (!stop.load(std::memory_order_relaxed)) EXPECT_FALSE(budget.try_take(2 << 20));
+  });
+  int refused = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    if (budget.try_take(4096))
+      budget.give_back(4096);
+    else
+      ++refused;
+  }
+  stop = true;
+  too_big.join();
+  EXPECT_EQ(refused, 0);
 }
 
 TEST(MemoryBudget, ZeroMeansNoLimit) {

@@ -60,7 +60,8 @@ class ProbeHandler : public net::StreamHandler {
     if (text == "fill") return fill();
     if (text == "urgent") {
       probe_.queued_at_urgent = connection_.buffered_bytes();
-      return connection_.write_urgent(bytes_of("!URGENT!"));
+      connection_.write_urgent(bytes_of("!URGENT!"));
+      return;
     }
     if (text == "discard") {
       connection_.discard_unsent();

@@ -118,6 +118,34 @@ TEST(OutputQueue, TruncateKeepsTheFirstBytesAndDropsTheRest) {
   EXPECT_EQ(one.use_count(), 1);
 }
 
+// A slow consumer's discard must give its memory back at once, not when
+// the connection ends: the frame being sent moves into a buffer its size.
+TEST(OutputQueue, TruncateGivesOwnedMemoryBack) {
+  OutputQueue queue;
+  queue.append(bytes_of(std::string(100000, 'q')));
+  ASSERT_GE(queue.owned_capacity(), 100000u);
+  queue.truncate(10);
+  EXPECT_LE(queue.owned_capacity(), 4096u);
+  EXPECT_EQ(gathered(queue), std::string(10, 'q'));
+}
+
+// A queue that never quite empties (a subscriber always a frame behind)
+// keeps working; its list of segments is compacted as it goes.
+TEST(OutputQueue, AQueueThatNeverEmptiesKeepsItsOrder) {
+  OutputQueue queue;
+  std::string expected, sent;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string frame = std::to_string(i) + ",";
+    queue.append_shared(shared(frame));
+    expected += frame;
+    const std::string front = gathered(queue, 2);
+    sent += front;
+    queue.consume(front.size());
+  }
+  sent += drain(queue, 64);
+  EXPECT_EQ(sent, expected);
+}
+
 TEST(OutputQueue, TruncateToNothingAndToEverything) {
   OutputQueue queue;
   queue.append(bytes_of("x"));

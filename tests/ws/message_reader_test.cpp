@@ -247,4 +247,32 @@ TEST(MessageReader, ClientRoleRejectsMaskedFramesAndReadsUnmaskedOnes) {
             std::vector<std::string>{"text:hi"});
 }
 
+// A close that cuts a fragmented message: the message will never be
+// delivered, so its buffer goes back to the memory budget at once, not when
+// the connection is destroyed a close timeout later.
+TEST(MessageReaderMemory, ACloseGivesTheMessageBufferBack) {
+  core::MemoryAccount account(nullptr);
+  ws::MessageReader reader(ws::ReaderOptions{ws::Role::server, 16 << 20, 0, &account});
+  RecordingSink sink;
+  Bytes fragment = frame(Opcode::binary, Bytes(200000, 'a'), /*fin=*/false);
+  reader.feed(fragment, sink);
+  ASSERT_GT(account.charged(), 0u);
+  Bytes close = frame(Opcode::close, close_payload(1000));
+  reader.feed(close, sink);
+  ASSERT_EQ(sink.events, std::vector<std::string>{"close:1000:"});
+  EXPECT_EQ(account.charged(), 0u);
+}
+
+TEST(MessageReaderMemory, AFailureGivesTheMessageBufferBack) {
+  core::MemoryAccount account(nullptr);
+  ws::MessageReader reader(ws::ReaderOptions{ws::Role::server, 16 << 20, 0, &account});
+  RecordingSink sink;
+  Bytes fragment = frame(Opcode::text, Bytes(200000, 'a'), /*fin=*/false);
+  reader.feed(fragment, sink);
+  Bytes orphan = frame(Opcode::text, bytes_of("nested"));  // 5.4: a new message inside one
+  reader.feed(orphan, sink);
+  ASSERT_EQ(sink.events, std::vector<std::string>{"fail:1002"});
+  EXPECT_EQ(account.charged(), 0u);
+}
+
 }  // namespace
