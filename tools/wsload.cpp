@@ -10,6 +10,12 @@
 // stops the loops when the window closes (each connection then closes with
 // 1000 and waits briefly for the server's close). SIGINT/SIGTERM end the
 // window early; the report then covers the time actually measured.
+//
+// --broadcast: the main thread starts round 0 once every connection is open
+// and then polls the round barrier (tools/wsload_broadcast.hpp) every
+// couple of milliseconds: for the end of --rounds, and for a round that
+// stalls past --round-timeout, which ends the run. The figures come from
+// the barrier's own timestamps, so the polling does not blur them.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -17,9 +23,11 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "tools/wsload_broadcast.hpp"
 #include "tools/wsload_options.hpp"
 #include "tools/wsload_report.hpp"
 #include "tools/wsload_stats.hpp"
@@ -31,6 +39,7 @@ using wsload::Nanos;
 using wsload::now_ns;
 
 constexpr Nanos second = 1'000'000'000;
+constexpr Nanos barrier_poll = 2'000'000;
 
 // --connections 10000 needs 10000 descriptors: take the hard limit.
 void raise_fd_limit(const wsload::LoadOptions& o) {
@@ -52,8 +61,9 @@ class Run {
  public:
   explicit Run(wsload::LoadOptions& options)
       : o_(options), progress_(!options.json && ::isatty(STDOUT_FILENO)) {
+    if (o_.broadcast) barrier_ = std::make_unique<wsload::RoundBarrier>(o_, workers_);
     for (unsigned i = 0; i < o_.threads; ++i)
-      workers_.push_back(std::make_unique<wsload::Worker>(o_, control_, i));
+      workers_.push_back(std::make_unique<wsload::Worker>(o_, control_, i, barrier_.get()));
   }
 
   // Returns the process exit status.
@@ -67,7 +77,9 @@ class Run {
     const Nanos start = now_ns();
     control_.load_start.store(start, std::memory_order_relaxed);
     const Nanos window_start = start + static_cast<Nanos>(o_.warmup_s * 1e9);
-    const Nanos window_end = window_start + static_cast<Nanos>(o_.duration_s * 1e9);
+    // --rounds: the rounds end the window, not the clock.
+    const Nanos window_end =
+        o_.rounds ? INT64_MAX : window_start + static_cast<Nanos>(o_.duration_s * 1e9);
     control_.window_start.store(window_start, std::memory_order_relaxed);
     window_start_ = window_start;
     control_.window_end.store(window_end, std::memory_order_relaxed);
@@ -75,13 +87,45 @@ class Run {
     if (o_.idle)
       std::fprintf(stderr, "wsload: %u of %u connections open, idle for %.1f s\n", open_count(),
                    o_.connections, o_.duration_s);
+    bool broadcast_failed = false;
+    if (o_.broadcast && open_count() < o_.connections) {
+      std::fprintf(stderr, "wsload: --broadcast needs every connection open, %u of %u are: no round run\n",
+                   open_count(), o_.connections);
+      broadcast_failed = true;
+    } else if (o_.broadcast) {
+      barrier_->start(now_ns(), window_start, window_end);
+    }
 
-    while (!interrupted_ && now_ns() < window_end) wait_until(window_end);
+    while (!interrupted_ && !broadcast_failed && now_ns() < window_end) {
+      if (!o_.broadcast) {
+        wait_until(window_end);
+      } else if (barrier_->over() || barrier_->check_stall(now_ns())) {
+        break;
+      } else {
+        wait_until(std::min(window_end, now_ns() + barrier_poll));
+      }
+    }
+    const Nanos now = now_ns();
     if (interrupted_) {
       // The report covers what was measured.
-      const Nanos now = now_ns();
       o_.duration_s = now > window_start ? static_cast<double>(now - window_start) / 1e9 : 0.001;
       control_.window_end.store(now, std::memory_order_relaxed);
+    }
+    std::string stall;
+    if (o_.broadcast) {
+      barrier_->end();  // no round starts after this one
+      if (barrier_->stalled()) {
+        char text[96];
+        std::snprintf(text, sizeof text, "round %llu did not complete within %g s",
+                      static_cast<unsigned long long>(barrier_->round()), o_.round_timeout_s);
+        stall = text;
+        broadcast_failed = true;
+      }
+      // From the first measured round's start to the last one's end, or to
+      // the end of the window.
+      const Nanos end = o_.rounds || barrier_->stalled() ? barrier_->last_completion()
+                                                         : std::min(now, window_end);
+      o_.duration_s = std::max(barrier_->measured_seconds(end), 1e-6);
     }
     for (auto& w : workers_) w->stop();
     for (auto& t : threads_) t.join();
@@ -94,13 +138,15 @@ class Run {
       wsload::print_text(stdout, o_, totals);
     }
     std::fflush(stdout);
-    return wsload::report_failures(stderr, o_, totals) ? 1 : 0;
+    return wsload::report_failures(stderr, o_, totals, stall) || broadcast_failed ? 1 : 0;
   }
 
  private:
+  // Acquire: a connection counts in `open` before it counts as settled
+  // (Worker::settle), so once all are settled open_count() is exact.
   std::uint32_t settled() {
     std::uint32_t n = 0;
-    for (auto& w : workers_) n += w->live().settled.load(std::memory_order_relaxed);
+    for (auto& w : workers_) n += w->live().settled.load(std::memory_order_acquire);
     return n;
   }
   std::uint32_t open_count() {
@@ -137,8 +183,9 @@ class Run {
       const char* phase = control_.phase.load(std::memory_order_relaxed) == 0 ? "  (ramp-up)"
                           : now < window_start_                               ? "  (warm-up)"
                                                                               : "";
-      std::printf("wsload: %6.1f s  %10.0f msg/s  %u/%u open  %llu problems%s\n",
-                  static_cast<double>(now - first_progress_) / 1e9, rate, open_count(),
+      std::printf("wsload: %6.1f s  %10.0f %s  %u/%u open  %llu problems%s\n",
+                  static_cast<double>(now - first_progress_) / 1e9, rate,
+                  o_.broadcast ? "deliveries/s" : "msg/s", open_count(),
                   o_.connections, static_cast<unsigned long long>(problems), phase);
       std::fflush(stdout);
     } else {
@@ -151,6 +198,7 @@ class Run {
 
   wsload::LoadOptions& o_;
   wsload::RunControl control_;
+  std::unique_ptr<wsload::RoundBarrier> barrier_;  // --broadcast only
   std::vector<std::unique_ptr<wsload::Worker>> workers_;
   std::vector<std::thread> threads_;
   bool progress_;

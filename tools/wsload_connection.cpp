@@ -34,7 +34,8 @@ ClientConnection::ClientConnection(Worker& worker, net::Connection& connection, 
       reader_(ws::ReaderOptions{.role = ws::Role::client,
                                 .max_message_size = std::max<std::uint64_t>(
                                     worker.options().size + 1, 1 << 20)}),
-      sent_(std::bit_ceil<std::size_t>(std::max<std::size_t>(worker.options().pipeline, 4))) {
+      sent_(std::bit_ceil<std::size_t>(std::max<std::size_t>(worker.options().pipeline, 4))),
+      receipts_(worker.options().broadcast ? worker.options().connections : 0) {
   const Target& target = worker_.options().target;
   if (!target.websocket) return;  // tcp://: open once the first byte comes back
   key_ = ws::make_client_key();
@@ -70,19 +71,24 @@ void ClientConnection::start_sending() {
 
 void ClientConnection::send_message(Nanos at) {
   if (state_ != State::open) return;
-  const auto message = worker_.pattern().message(id_, next_send_);
-  if (worker_.options().target.websocket) {
-    const std::size_t room = ws::client_frame_size(message.size());
-    std::uint8_t* out = connection_.prepare_write(room);
-    const std::size_t n = ws::write_client_frame(
-        out, worker_.options().binary ? ws::Opcode::binary : ws::Opcode::text, true, message,
-        worker_.keys().next());
-    connection_.commit_write(n);
-  } else {
-    connection_.write(message);
-  }
+  write_message(worker_.pattern().message(id_, next_send_));
   ++next_send_;
   push_sent(at);
+}
+
+void ClientConnection::send_round(std::uint64_t round) {
+  if (state_ == State::open) write_message(worker_.pattern().message(id_, round));
+}
+
+void ClientConnection::write_message(std::span<const std::uint8_t> message) {
+  if (!worker_.options().target.websocket) return connection_.write(message);
+  std::uint8_t* out = connection_.prepare_write(ws::client_frame_size(message.size()));
+  connection_.commit_write(
+      ws::write_client_frame(out, message_opcode(), true, message, worker_.keys().next()));
+}
+
+ws::Opcode ClientConnection::message_opcode() const noexcept {
+  return worker_.options().binary ? ws::Opcode::binary : ws::Opcode::text;
 }
 
 void ClientConnection::on_data(std::span<std::uint8_t> bytes) {
@@ -131,8 +137,8 @@ void ClientConnection::read_handshake(std::span<std::uint8_t> bytes) {
 void ClientConnection::become_open() {
   state_ = State::open;
   opened_ = true;
+  worker_.on_upgraded(*this);  // counts it open before it counts as settled
   settle();
-  worker_.on_upgraded(*this);
 }
 
 void ClientConnection::settle() {
@@ -147,15 +153,16 @@ void ClientConnection::read_tcp(std::span<const std::uint8_t> bytes) {
   const Nanos now = now_ns();
   while (!bytes.empty()) {
     if (in_flight_ == 0) {
-      count_mismatch("bytes arrived with no message in flight: \"" + describe(bytes) + "\"");
+      count(&WorkerStats::mismatches,
+            "bytes arrived with no message in flight: \"" + describe(bytes) + "\"");
       return;
     }
     const std::size_t take = std::min(bytes.size(), size - tcp_offset_);
     if (!tcp_bad_ &&
         !worker_.pattern().matches(id_, next_expect_, tcp_offset_, bytes.first(take))) {
       tcp_bad_ = true;
-      count_mismatch("echo of message " + std::to_string(next_expect_) +
-                     " differs at or after byte " + std::to_string(tcp_offset_));
+      count(&WorkerStats::mismatches, "echo of message " + std::to_string(next_expect_) +
+                                          " differs at or after byte " + std::to_string(tcp_offset_));
     }
     tcp_offset_ += take;
     bytes = bytes.subspan(take);
@@ -169,24 +176,76 @@ void ClientConnection::read_tcp(std::span<const std::uint8_t> bytes) {
 
 void ClientConnection::on_message(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
   if (state_ != State::open && state_ != State::closing) return;
+  if (worker_.options().broadcast) return receive_broadcast(opcode, payload);
   const Nanos now = now_ns();
   if (in_flight_ == 0) {
-    count_mismatch("a message arrived with none in flight: \"" + describe(payload) + "\"");
+    count(&WorkerStats::mismatches,
+          "a message arrived with none in flight: \"" + describe(payload) + "\"");
     return;
   }
-  const ws::Opcode want = worker_.options().binary ? ws::Opcode::binary : ws::Opcode::text;
-  if (opcode != want) {
-    count_mismatch("echo has the wrong opcode");
+  if (opcode != message_opcode()) {
+    count(&WorkerStats::mismatches, "echo has the wrong opcode");
   } else if (payload.size() != worker_.pattern().size()) {
-    count_mismatch("echo of message " + std::to_string(next_expect_) + " has " +
-                   std::to_string(payload.size()) + " bytes, sent " +
-                   std::to_string(worker_.pattern().size()));
+    count(&WorkerStats::mismatches, "echo of message " + std::to_string(next_expect_) + " has " +
+                                        std::to_string(payload.size()) + " bytes, sent " +
+                                        std::to_string(worker_.pattern().size()));
   } else if (!worker_.pattern().matches(id_, next_expect_, 0, payload)) {
-    count_mismatch("echo of message " + std::to_string(next_expect_) + " differs: got \"" +
-                   describe(payload) + "\", want \"" +
-                   describe(worker_.pattern().message(id_, next_expect_)) + "\"");
+    count(&WorkerStats::mismatches,
+          "echo of message " + std::to_string(next_expect_) + " differs: got \"" +
+              describe(payload) + "\", want \"" +
+              describe(worker_.pattern().message(id_, next_expect_)) + "\"");
   }
   echo_done(now);
+}
+
+// Which sender's message of which round this is, from its stamp; then
+// whether it is exactly that message, and new.
+void ClientConnection::receive_broadcast(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
+  const PayloadPattern& pattern = worker_.pattern();
+  std::uint32_t sender = 0;
+  std::uint64_t round = 0;
+  if (opcode != message_opcode())
+    return count(&WorkerStats::corrupt, "a message with the wrong opcode");
+  if (payload.size() != pattern.size())
+    return count(&WorkerStats::corrupt, "a message of " + std::to_string(payload.size()) +
+                                            " bytes, all were sent with " +
+                                            std::to_string(pattern.size()));
+  if (!PayloadPattern::parse_stamp(payload, sender, round) || sender >= receipts_.senders() ||
+      !pattern.matches(sender, round, 0, payload))
+    return count(&WorkerStats::corrupt,
+                 "a message no connection sent (bad header, check or content): \"" +
+                     describe(payload) + "\"");
+  LiveCounters::bump(worker_.live().echoes);
+  const auto which = [&] {
+    return "connection " + std::to_string(sender) + "'s message of round " + std::to_string(round);
+  };
+  switch (receipts_.take(sender, round)) {
+    case RoundReceipts::Take::fresh:
+      break;
+    case RoundReceipts::Take::completes:
+      worker_.on_round_received(round, now_ns());
+      break;
+    case RoundReceipts::Take::duplicate:
+      count(&WorkerStats::duplicated, "a second copy of " + which());
+      break;
+    case RoundReceipts::Take::early:
+      count(&WorkerStats::corrupt,
+            which() + " arrived during round " + std::to_string(receipts_.round()));
+      break;
+  }
+}
+
+// The run halted because a round did not complete: if this connection is
+// short of it, what it misses is lost.
+void ClientConnection::count_loss() {
+  if (!worker_.round_stalled(receipts_.round())) return;
+  const std::uint32_t missing = receipts_.senders() - receipts_.received();
+  count(&WorkerStats::lost,
+        "received " + std::to_string(receipts_.received()) + " of the " +
+            std::to_string(receipts_.senders()) + " messages of round " +
+            std::to_string(receipts_.round()) + "; the first missing is connection " +
+            std::to_string(receipts_.first_missing()) + "'s",
+        missing);
 }
 
 // One echo done (checked or counted as a mismatch): take its send time, and
@@ -203,8 +262,8 @@ void ClientConnection::on_ping(std::span<const std::uint8_t> payload) {
 
 void ClientConnection::on_close(std::uint16_t code, std::string_view reason) {
   if (state_ == State::open) {
-    count_close("server closed with " + std::to_string(code) +
-                (reason.empty() ? "" : " \"" + std::string(reason) + "\""));
+    count(&WorkerStats::closes, "server closed with " + std::to_string(code) +
+                                    (reason.empty() ? "" : " \"" + std::string(reason) + "\""));
     send_close(code == 1005 ? 1000 : code);  // 5.5.1: answer with a close
   }
   state_ = State::done;
@@ -213,8 +272,8 @@ void ClientConnection::on_close(std::uint16_t code, std::string_view reason) {
 
 void ClientConnection::on_fail(ws::CloseCode code) {
   if (state_ == State::open || state_ == State::closing)
-    count_error("protocol error from the server (closing with " +
-                std::to_string(static_cast<int>(code)) + ")");
+    count(&WorkerStats::errors, "protocol error from the server (closing with " +
+                                    std::to_string(static_cast<int>(code)) + ")");
   if (state_ == State::open) send_close(static_cast<std::uint16_t>(code));  // closing: sent already
   state_ = State::done;
   connection_.close_gracefully(close_linger);
@@ -244,6 +303,7 @@ void ClientConnection::on_shutdown() {
       connection_.abort();
       break;
     case State::open:
+      if (worker_.options().broadcast) count_loss();
       if (worker_.options().target.websocket) {
         send_close(1000);
         state_ = State::closing;
@@ -267,34 +327,20 @@ void ClientConnection::on_disconnect() {
     // that failed shows as an end before any byte came back.
     fail_connect("connection refused or reset before any echo");
   } else if (state_ == State::open) {
-    count_close("connection ended without a close handshake");
+    count(&WorkerStats::closes, "connection ended without a close handshake");
   }
   state_ = State::done;
   worker_.on_ended(slot_, opened_);
 }
 
 void ClientConnection::fail_connect(const std::string& why) {
-  WorkerStats& s = worker_.mutable_stats();
-  if (s.connect_failures++ == 0) s.first_connect_failure = why;
+  worker_.mutable_stats().connect_failures.add(why);
   settle();
   worker_.problem();
 }
 
-void ClientConnection::count_mismatch(const std::string& why) {
-  WorkerStats& s = worker_.mutable_stats();
-  if (s.mismatches++ == 0) s.first_mismatch = "connection " + std::to_string(id_) + ": " + why;
-  worker_.problem();
-}
-
-void ClientConnection::count_error(const std::string& why) {
-  WorkerStats& s = worker_.mutable_stats();
-  if (s.errors++ == 0) s.first_error = "connection " + std::to_string(id_) + ": " + why;
-  worker_.problem();
-}
-
-void ClientConnection::count_close(const std::string& why) {
-  WorkerStats& s = worker_.mutable_stats();
-  if (s.closes++ == 0) s.first_close = "connection " + std::to_string(id_) + ": " + why;
+void ClientConnection::count(Tally WorkerStats::*kind, const std::string& why, std::uint64_t by) {
+  (worker_.mutable_stats().*kind).add("connection " + std::to_string(id_) + ": " + why, by);
   worker_.problem();
 }
 

@@ -4,7 +4,9 @@
 // (ws::MessageReader as client), and the check of every echo against the
 // message it must be (PayloadPattern): same content, same order.
 // For tcp:// there is no handshake and no framing: the echoed byte stream is
-// checked piece by piece against the messages sent.
+// checked piece by piece against the messages sent. With --broadcast it
+// sends one message per round and checks every message it receives against
+// its sender's (RoundReceipts: each sender once per round).
 //
 // Loop thread only.
 #pragma once
@@ -15,6 +17,7 @@
 
 #include "net/connection.hpp"
 #include "net/stream_handler.hpp"
+#include "tools/wsload_broadcast.hpp"
 #include "tools/wsload_stats.hpp"
 #include "ws/message_reader.hpp"
 
@@ -35,6 +38,8 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   void send_message(Nanos at);
   // Closed loop: fill the pipeline.
   void start_sending();
+  // --broadcast: sends this connection's message of `round`, if open.
+  void send_round(std::uint64_t round);
 
  private:
   enum class State : std::uint8_t { handshaking, open, closing, done };
@@ -56,12 +61,15 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   void read_handshake(std::span<std::uint8_t> bytes);
   void read_tcp(std::span<const std::uint8_t> bytes);
   void echo_done(Nanos now);
+  void receive_broadcast(ws::Opcode opcode, std::span<const std::uint8_t> payload);
+  void count_loss();
+  void write_message(std::span<const std::uint8_t> message);
+  ws::Opcode message_opcode() const noexcept;
   void write_control(ws::Opcode opcode, std::span<const std::uint8_t> payload);
   void send_close(std::uint16_t code);
   void fail_connect(const std::string& why);
-  void count_mismatch(const std::string& why);
-  void count_error(const std::string& why);
-  void count_close(const std::string& why);
+  // One more failure of `kind` on this connection (a problem on the progress line).
+  void count(Tally WorkerStats::*kind, const std::string& why, std::uint64_t by = 1);
 
   // Send times of the messages in flight, oldest first (a ring that grows).
   void push_sent(Nanos at);
@@ -86,6 +94,7 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   std::vector<Nanos> sent_;        // ring, capacity a power of two
   std::size_t sent_head_ = 0;
   std::size_t in_flight_ = 0;
+  RoundReceipts receipts_;  // --broadcast; no senders otherwise
 };
 
 }  // namespace wsload

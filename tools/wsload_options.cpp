@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "tools/wsload_payload.hpp"
+
 namespace wsload {
 namespace {
 
@@ -23,9 +25,19 @@ constexpr const char* usage_text =
     "                         busy-polls its core to send on time (pin it: taskset)\n"
     "  --idle                 connect and upgrade, then send nothing (RSS measurements)\n"
     "  --connect-rate N       new connections per second during ramp-up (default 2000)\n"
+    "  --broadcast            fan-out rounds, for a route that sends every message to\n"
+    "                         every client (ws://HOST:PORT/broadcast): each round every\n"
+    "                         connection sends one message and the next round waits\n"
+    "                         until every connection has every message, its own too\n"
+    "                         (N x N deliveries); reports deliveries/s and round times.\n"
+    "                         --size is at least 20 here (a header: sender, round, check)\n"
+    "  --rounds R             --broadcast: stop after R measured rounds, not --duration\n"
+    "  --round-timeout SECONDS  --broadcast: a round incomplete after this long counts\n"
+    "                         its missing messages as lost and ends the run (default 5)\n"
     "  --json                 print one JSON object instead of the report\n"
-    "Exits 1 if any message mismatched, any connect failed, or any error or\n"
-    "unexpected close happened (the reason is on stderr); 2 on a bad command line.\n";
+    "Exits 1 if any message mismatched, was lost, duplicated or corrupt, any connect\n"
+    "failed, or any error or unexpected close happened (the reason is on stderr);\n"
+    "2 on a bad command line.\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "wsload: %s\n%s", message.c_str(), usage_text);
@@ -102,6 +114,7 @@ bool parse_url(const std::string& url, Target& out) {
 LoadOptions parse_options(int argc, char** argv) {
   LoadOptions o;
   bool have_url = false;
+  std::string broadcast_only;  // the last flag given that only --broadcast takes
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -122,6 +135,10 @@ LoadOptions parse_options(int argc, char** argv) {
     }
     if (flag == "--json") {
       o.json = true;
+      continue;
+    }
+    if (flag == "--broadcast") {
+      o.broadcast = true;
       continue;
     }
     if (!flag.starts_with("--")) {
@@ -148,6 +165,12 @@ LoadOptions parse_options(int argc, char** argv) {
       o.rate = parse_double(flag, value, 0.001, 1e9);
     } else if (flag == "--connect-rate") {
       o.connect_rate = parse_double(flag, value, 0.001, 1e9);
+    } else if (flag == "--rounds") {
+      o.rounds = parse_count(flag, value, 1, 1ull << 40);
+      broadcast_only = flag;
+    } else if (flag == "--round-timeout") {
+      o.round_timeout_s = parse_double(flag, value, 0.001, 1e6);
+      broadcast_only = flag;
     } else {
       usage_error("unknown flag " + flag);
     }
@@ -155,6 +178,15 @@ LoadOptions parse_options(int argc, char** argv) {
   if (!have_url) usage_error("missing URL");
   if (!parse_url(o.url, o.target)) usage_error("bad URL (want ws://HOST:PORT/PATH or tcp://HOST:PORT): " + o.url);
   if (!o.target.websocket && o.size == 0) usage_error("tcp:// needs --size of at least 1");
+  if (o.broadcast) {
+    if (!o.target.websocket) usage_error("--broadcast needs a ws:// URL");
+    if (o.size < PayloadPattern::checked_stamp_size)
+      usage_error("--broadcast needs --size of at least 20 (the header: sender, round, check)");
+    if (o.rate > 0 || o.idle || o.pipeline != 1)
+      usage_error("--broadcast sends one message per connection per round: no --rate, --idle or --pipeline");
+  } else if (!broadcast_only.empty()) {
+    usage_error(broadcast_only + " needs --broadcast");
+  }
   if (o.threads > o.connections) o.threads = o.connections;
   return o;
 }

@@ -28,6 +28,10 @@ struct LoadOptions {
   bool idle = false;            // connect, upgrade, send nothing
   bool json = false;
   double connect_rate = 2000;   // new connections per second, all threads
+  // --broadcast: rounds of N x N deliveries (tools/wsload_broadcast.hpp).
+  bool broadcast = false;
+  std::uint64_t rounds = 0;     // > 0: stop after this many measured rounds, not --duration
+  double round_timeout_s = 5;   // a round still incomplete by then: loss, the run ends
 };
 
 // Parses argv; prints usage and exits 2 on a bad command line, 0 on --help.

@@ -1,7 +1,7 @@
-// What wsload sends, and how it checks the echo: every message is a function
-// of (connection id, sequence number), so an echo is verified by comparing it
-// with the message it should be, which catches corruption, loss, duplication
-// and reordering alike.
+// What wsload sends, and how it checks what comes back: every message is a
+// function of (connection id, sequence number), so a message is verified by
+// comparing it with the message it should be, which catches corruption,
+// loss, duplication and reordering alike.
 //
 // Layout of a message of `size` bytes:
 //   [0, 16)   a stamp: the sequence number, low digits first, in 12 base-32
@@ -9,9 +9,15 @@
 //             that a message shorter than 16 bytes (the stamp cut short)
 //             still changes with every message: its first byte cycles
 //             through 32 values.
-//   [16, ..)  a fixed filler, the same for every message: printable ASCII
+//   [16, 20)  --broadcast only: a check, 20 bits of a hash of (id, sequence)
+//             in 4 base-32 characters. A broadcast receiver does not know
+//             whose message comes next: it reads (sender, round) from the
+//             stamp, and the check tells a corrupted stamp (which would
+//             otherwise read as some other sender's or round's message,
+//             i.e. as a loss or a duplicate) from a misdelivered message.
+//   [.., ..)  a fixed filler, the same for every message: printable ASCII
 //             for text (valid UTF-8), pseudo-random bytes for binary.
-// The stamp is ASCII either way. The filler is built once per thread, so
+// The header is ASCII either way. The filler is built once per thread, so
 // sending and checking cost one copy and one memcmp.
 #pragma once
 
@@ -27,9 +33,13 @@ namespace wsload {
 class PayloadPattern {
  public:
   static constexpr std::size_t stamp_size = 16;
-  using Stamp = std::array<std::uint8_t, stamp_size>;
+  static constexpr std::size_t checked_stamp_size = 20;  // the stamp and its check
+  using Header = std::array<std::uint8_t, checked_stamp_size>;
 
-  PayloadPattern(std::size_t size, bool text) : message_(size) {
+  // `checked`: the --broadcast layout, for messages of at least
+  // checked_stamp_size bytes.
+  PayloadPattern(std::size_t size, bool text, bool checked = false)
+      : message_(size), header_size_(checked ? checked_stamp_size : stamp_size) {
     std::uint64_t x = 0x9E3779B97F4A7C15ull;
     for (std::size_t i = 0; i < size; ++i) {
       x = x * 6364136223846793005ull + 1442695040888963407ull;  // an LCG: any fixed bytes will do
@@ -40,20 +50,42 @@ class PayloadPattern {
 
   std::size_t size() const noexcept { return message_.size(); }
 
-  static Stamp stamp(std::uint32_t connection, std::uint64_t seq) noexcept {
-    static constexpr char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
-    Stamp s;
-    for (std::size_t i = 0; i < 12; ++i) s[i] = static_cast<std::uint8_t>(digits[(seq >> (5 * i)) & 31]);
-    for (std::size_t i = 0; i < 4; ++i)
-      s[12 + i] = static_cast<std::uint8_t>(digits[(connection >> (5 * i)) & 31]);
-    return s;
+  // The first header_size_ bytes of message (connection, seq).
+  Header header(std::uint32_t connection, std::uint64_t seq) const noexcept {
+    Header h{};
+    put_digits(h.data(), seq, 12);
+    put_digits(h.data() + 12, connection, 4);
+    if (header_size_ == checked_stamp_size) {
+      const std::uint64_t mix = (seq * 0x9E3779B97F4A7C15ull) ^ (connection * 0xC2B2AE3D27D4EB4Full);
+      put_digits(h.data() + 16, mix >> 44, 4);
+    }
+    return h;
+  }
+
+  // Reads (connection, seq) back from a stamp; false if `bytes` is shorter
+  // than one or holds a character no stamp has. The check is not looked at:
+  // matches() does that.
+  static bool parse_stamp(std::span<const std::uint8_t> bytes, std::uint32_t& connection,
+                          std::uint64_t& seq) noexcept {
+    if (bytes.size() < stamp_size) return false;
+    std::uint64_t values[2] = {0, 0};
+    for (std::size_t i = stamp_size; i-- > 0;) {
+      const std::uint8_t c = bytes[i];
+      const int digit = c >= 'a' && c <= 'z' ? c - 'a' : c >= '2' && c <= '7' ? c - '2' + 26 : -1;
+      if (digit < 0) return false;
+      std::uint64_t& v = values[i >= 12];
+      v = (v << 5) | static_cast<std::uint64_t>(digit);
+    }
+    seq = values[0];
+    connection = static_cast<std::uint32_t>(values[1]);
+    return true;
   }
 
   // The message (connection, seq), in a buffer owned by the pattern: valid
   // until the next call.
   std::span<const std::uint8_t> message(std::uint32_t connection, std::uint64_t seq) noexcept {
-    const Stamp s = stamp(connection, seq);
-    if (!message_.empty()) std::memcpy(message_.data(), s.data(), std::min(stamp_size, message_.size()));
+    const Header h = header(connection, seq);
+    if (!message_.empty()) std::memcpy(message_.data(), h.data(), std::min(header_size_, message_.size()));
     return message_;
   }
 
@@ -64,17 +96,23 @@ class PayloadPattern {
                std::span<const std::uint8_t> bytes) const noexcept {
     if (offset + bytes.size() > message_.size()) return false;
     std::size_t i = 0;
-    if (offset < stamp_size) {
-      const Stamp s = stamp(connection, seq);
-      for (; i < bytes.size() && offset + i < stamp_size; ++i)
-        if (bytes[i] != s[offset + i]) return false;
+    if (offset < header_size_) {
+      const Header h = header(connection, seq);
+      for (; i < bytes.size() && offset + i < header_size_; ++i)
+        if (bytes[i] != h[offset + i]) return false;
     }
     if (i == bytes.size()) return true;
     return std::memcmp(bytes.data() + i, message_.data() + offset + i, bytes.size() - i) == 0;
   }
 
  private:
-  std::vector<std::uint8_t> message_;  // the filler, with the last stamp written over [0, 16)
+  static void put_digits(std::uint8_t* out, std::uint64_t value, std::size_t count) noexcept {
+    static constexpr char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
+    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::uint8_t>(digits[(value >> (5 * i)) & 31]);
+  }
+
+  std::vector<std::uint8_t> message_;  // the filler, with the last header written over its start
+  std::size_t header_size_;            // stamp_size, or checked_stamp_size (--broadcast)
 };
 
 }  // namespace wsload

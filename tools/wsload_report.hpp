@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 
 #include "tools/wsload_options.hpp"
 #include "tools/wsload_stats.hpp"
@@ -10,15 +11,24 @@
 namespace wsload {
 
 // The JSON object (one line):
-// {"url", "connections", "size", "pipeline", "duration_s", "messages",
-//  "messages_per_sec", "mb_per_sec" (payload bytes echoed per second / 1e6),
-//  "latency_us": {"p50", "p90", "p99", "p999", "max"}, "errors", "mismatches",
-//  "closes", "connect_failures", then "threads", "rate" (0: closed loop),
-//  "mode" ("closed", "open" or "idle"), "binary", "warmup_s"}.
+// {"url", "connections", "size", then for the echo modes
+//    "pipeline", "duration_s", "messages", "messages_per_sec", "mb_per_sec"
+//    (payload bytes echoed per second / 1e6), "latency_us": {"p50", "p90",
+//    "p99", "p999", "max"}, "mismatches", "rate" (0: closed loop),
+//  or for --broadcast
+//    "duration_s" (from the first measured round's start), "rounds",
+//    "deliveries" (verified messages received, all connections),
+//    "deliveries_per_sec", "mb_per_sec" (payload bytes delivered per second
+//    / 1e6), "round_us": {"p50", "p99", "p999", "max"}, "lost",
+//    "duplicated", "corrupt",
+//  then "errors", "closes", "connect_failures", "threads", "mode" ("closed",
+//  "open", "idle" or "broadcast"), "binary", "warmup_s"}.
 void print_json(std::FILE* out, const LoadOptions& options, const WorkerStats& totals);
 void print_text(std::FILE* out, const LoadOptions& options, const WorkerStats& totals);
 
 // True if the run failed; then one line per kind of failure on `err`.
-bool report_failures(std::FILE* err, const LoadOptions& options, const WorkerStats& totals);
+// `stall`: why the broadcast rounds stopped early (a round timed out), or empty.
+bool report_failures(std::FILE* err, const LoadOptions& options, const WorkerStats& totals,
+                     const std::string& stall = {});
 
 }  // namespace wsload

@@ -19,16 +19,36 @@ inline Nanos now_ns() noexcept {
       .count();
 }
 
+// A kind of failure: how many, and the first one's reason (for stderr).
+struct Tally {
+  std::uint64_t count = 0;
+  std::string first;
+
+  void add(const std::string& why, std::uint64_t by = 1) {
+    if (count == 0) first = why;
+    count += by;
+  }
+  void merge(const Tally& other) {
+    if (count == 0 && other.count != 0) first = other.first;
+    count += other.count;
+  }
+};
+
 // Owned by one worker thread; the main thread reads it after join().
 struct WorkerStats {
   core::Histogram latency;    // round trips finished inside the window, ns
   std::uint64_t messages = 0;  // echoes received inside the window
-  std::uint64_t errors = 0;            // protocol errors, handshake rejections of open sockets...
-  std::uint64_t mismatches = 0;        // echoes that are not the message expected next
-  std::uint64_t closes = 0;            // connections ended by the server before we closed
-  std::uint64_t connect_failures = 0;  // connections that never got to send
-  // The first reason of each kind, for stderr.
-  std::string first_error, first_mismatch, first_close, first_connect_failure;
+  Tally errors;            // protocol errors, handshake rejections of open sockets...
+  Tally mismatches;        // echoes that are not the message expected next
+  Tally closes;            // connections ended by the server before we closed
+  Tally connect_failures;  // connections that never got to send
+  // --broadcast (tools/wsload_broadcast.hpp).
+  core::Histogram round_time;   // measured rounds this thread completed (was last in), ns
+  std::uint64_t rounds = 0;      // the same rounds, counted
+  std::uint64_t deliveries = 0;  // verified messages of measured rounds, per receiver
+  Tally lost;        // messages of a round that timed out that never came
+  Tally duplicated;  // a second copy of a message already received
+  Tally corrupt;     // not a message any sender sent: content, size, opcode, round
 
   void merge(const WorkerStats& other);
 };

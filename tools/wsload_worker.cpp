@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "net/socket.hpp"
+#include "tools/wsload_broadcast.hpp"
 #include "tools/wsload_connection.hpp"
 
 namespace wsload {
@@ -40,15 +41,17 @@ class Ticker final : public net::StreamHandler {
 
 }  // namespace
 
-Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index)
+Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index,
+               RoundBarrier* barrier)
     : options_(options),
       control_(control),
       index_(index),
       to_open_(options.connections / options.threads +
                (index < options.connections % options.threads ? 1 : 0)),
       connect_interval_ns_(1e9 * options.threads / options.connect_rate),
-      closed_loop_(!options.idle && options.rate <= 0),
-      pattern_(options.size, !options.binary),
+      closed_loop_(!options.idle && options.rate <= 0 && !options.broadcast),
+      barrier_(barrier),
+      pattern_(options.size, !options.binary, options.broadcast),
       loop_(std::make_unique<net::EventLoop>(
           net::UniqueFd(),
           [](net::Connection&) -> std::unique_ptr<net::StreamHandler> {
@@ -67,9 +70,7 @@ void Worker::run() {
   control_tick();
   loop_->run();
   if (attempted_ < to_open_) {  // stopped before the ramp was over
-    if (stats_.connect_failures == 0)
-      stats_.first_connect_failure = "never attempted: the run ended first";
-    stats_.connect_failures += to_open_ - attempted_;
+    stats_.connect_failures.add("never attempted: the run ended first", to_open_ - attempted_);
   }
 }
 
@@ -101,7 +102,7 @@ void Worker::open_one() {
       return handler;
     });
   } catch (const std::exception& e) {
-    if (stats_.connect_failures++ == 0) stats_.first_connect_failure = e.what();
+    stats_.connect_failures.add(e.what());
     settle();
     problem();
     connections_.push_back(nullptr);
@@ -115,7 +116,7 @@ void Worker::start_load() {
   started_ = true;
   window_start_ = control_.window_start.load(std::memory_order_relaxed);
   window_end_ = control_.window_end.load(std::memory_order_relaxed);
-  if (options_.idle) return;
+  if (options_.idle || options_.broadcast) return;  // broadcast: the barrier begins rounds
   if (closed_loop_) {
     for (ClientConnection* c : connections_)
       if (c && c->is_open()) c->start_sending();
@@ -131,7 +132,7 @@ void Worker::start_ticker() {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
     // Without it the schedule runs on the control tick alone (10 ms steps).
-    if (stats_.errors++ == 0) stats_.first_error = "socketpair failed: the open loop runs coarse";
+    stats_.errors.add("socketpair failed: the open loop runs coarse");
     problem();
     return;
   }
@@ -172,6 +173,32 @@ void Worker::on_echo(Nanos sent_at, Nanos now) noexcept {
   stats_.latency.record(static_cast<std::uint64_t>(std::max<Nanos>(now - sent_at, 0)));
 }
 
+void Worker::defer_round(std::uint64_t round, bool measured) {
+  loop_->defer([this, round, measured] { begin_round(round, measured); });
+}
+
+void Worker::begin_round(std::uint64_t round, bool measured) {
+  // Round 0 may come before this loop's control tick has seen the phase
+  // change; the barrier started after it, so the window is set.
+  if (!started_) start_load();
+  if (measured) measured_from_ = std::min(measured_from_, round);
+  for (ClientConnection* c : connections_)
+    if (c) c->send_round(round);
+}
+
+// Every connection of this worker was open when round 0 began (the main
+// thread saw to that), so all to_open_ of them must hold a round.
+void Worker::on_round_received(std::uint64_t round, Nanos now) {
+  if (round >= measured_from_ && now < window_end_) stats_.deliveries += options_.connections;
+  if (++round_holders_ < to_open_) return;
+  round_holders_ = 0;
+  barrier_->arrive(round, now, stats_);
+}
+
+bool Worker::round_stalled(std::uint64_t round) const noexcept {
+  return barrier_ && barrier_->stalled() && barrier_->round() == round;
+}
+
 void Worker::on_ended(std::uint32_t slot, bool was_open) noexcept {
   if (slot < connections_.size()) connections_[slot] = nullptr;
   if (was_open) LiveCounters::bump(live_.open, -1);
@@ -180,15 +207,14 @@ void Worker::on_ended(std::uint32_t slot, bool was_open) noexcept {
 void WorkerStats::merge(const WorkerStats& o) {
   latency.merge(o.latency);
   messages += o.messages;
-  const auto take = [](std::uint64_t& count, std::string& first, std::uint64_t other_count,
-                       const std::string& other_first) {
-    if (count == 0 && other_count != 0) first = other_first;
-    count += other_count;
-  };
-  take(errors, first_error, o.errors, o.first_error);
-  take(mismatches, first_mismatch, o.mismatches, o.first_mismatch);
-  take(closes, first_close, o.closes, o.first_close);
-  take(connect_failures, first_connect_failure, o.connect_failures, o.first_connect_failure);
+  round_time.merge(o.round_time);
+  rounds += o.rounds;
+  deliveries += o.deliveries;
+  for (Tally WorkerStats::*kind : {&WorkerStats::errors, &WorkerStats::mismatches,
+                                   &WorkerStats::closes, &WorkerStats::connect_failures,
+                                   &WorkerStats::lost, &WorkerStats::duplicated,
+                                   &WorkerStats::corrupt})
+    (this->*kind).merge(o.*kind);
 }
 
 }  // namespace wsload

@@ -17,10 +17,14 @@
 //   scheduler. It costs the client's core a busy loop (a recv and a send per
 //   turn, ~2 us): the price of sending on time.
 // - idle: connect and upgrade, then nothing.
+// - broadcast: rounds under a barrier shared by every worker
+//   (tools/wsload_broadcast.hpp): begin_round() sends one message per
+//   connection; a worker whose connections all hold the round arrives at
+//   the barrier.
 //
 // Thread safety: construct and read stats() from the main thread before
-// run() and after it returns; stop() from any thread; the rest is the
-// loop's.
+// run() and after it returns; stop() and defer_round() from any thread; the
+// rest is the loop's.
 #pragma once
 
 #include <cstdint>
@@ -37,15 +41,19 @@
 namespace wsload {
 
 class ClientConnection;
+class RoundBarrier;
 
 class Worker {
  public:
   // Serves the connections with ids index, index + threads, ... < connections.
-  Worker(const LoadOptions& options, RunControl& control, unsigned index);
+  // `barrier`: --broadcast only, else null.
+  Worker(const LoadOptions& options, RunControl& control, unsigned index, RoundBarrier* barrier);
   ~Worker();
 
   void run();
   void stop() noexcept { loop_->request_stop(); }
+  // --broadcast, any thread: every connection sends its message of `round`.
+  void defer_round(std::uint64_t round, bool measured);
   const WorkerStats& stats() const noexcept { return stats_; }
   LiveCounters& live() noexcept { return live_; }
 
@@ -59,9 +67,18 @@ class Worker {
   void on_upgraded(ClientConnection& connection);
   void on_echo(Nanos sent_at, Nanos now) noexcept;
   void on_ended(std::uint32_t slot, bool was_open) noexcept;
-  void settle() noexcept { LiveCounters::bump(live_.settled); }
+  // A connection opened or failed to. Release: one that opened is counted in
+  // live_.open before this (the main thread reads open after settled).
+  void settle() noexcept {
+    live_.settled.store(live_.settled.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_release);
+  }
   void problem() noexcept { LiveCounters::bump(live_.problems); }
   void on_shutdown_started() noexcept { stopping_ = true; }
+  // --broadcast: a connection holds all of `round`.
+  void on_round_received(std::uint64_t round, Nanos now);
+  // --broadcast: did the run halt because `round` did not complete?
+  bool round_stalled(std::uint64_t round) const noexcept;
   // Open loop: sends every message that is due.
   void pace() noexcept;
   bool ticking() const noexcept { return started_ && !stopping_ && rate_interval_ns_ > 0; }
@@ -72,6 +89,7 @@ class Worker {
   void open_one();
   void start_load();
   void start_ticker();
+  void begin_round(std::uint64_t round, bool measured);
 
   const LoadOptions& options_;
   RunControl& control_;
@@ -88,6 +106,10 @@ class Worker {
   double rate_interval_ns_ = 0;  // between two sends of this worker; 0 = closed loop
   Nanos schedule_origin_ = 0;
   std::uint64_t schedule_index_ = 0;
+  // Broadcast.
+  RoundBarrier* barrier_;
+  std::uint32_t round_holders_ = 0;  // connections that hold all of the current round
+  std::uint64_t measured_from_ = UINT64_MAX;  // the first measured round begun here
 
   PayloadPattern pattern_;
   ws::MaskKeySource keys_;

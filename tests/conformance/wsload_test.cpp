@@ -2,7 +2,9 @@
 // as a black box, briefly, against the real server and against servers
 // written here to misbehave: it must report a non-zero rate and no
 // mismatches against a correct echo, and exit non-zero when echoes are
-// corrupted or nothing listens. wsload is found next to $WSSERVER.
+// corrupted or nothing listens. --broadcast runs against a broadcast route
+// written here, which can drop, duplicate or corrupt one delivery. wsload
+// is found next to $WSSERVER.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,9 +17,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/support/server_process.hpp"
@@ -53,6 +57,18 @@ LoadRun run_wsload(const std::vector<std::string>& args, std::chrono::seconds ti
   return run;
 }
 
+// Expects each named --json field of `run` to hold its value.
+void expect_fields(const LoadRun& run,
+                   std::initializer_list<std::pair<const char*, double>> fields) {
+  for (const auto& [name, value] : fields)
+    EXPECT_EQ(run.field(name), value) << name << ": " << run.describe();
+}
+
+// Expects `text` somewhere in what `run` wrote to stderr.
+void expect_said(const LoadRun& run, const std::string& text) {
+  EXPECT_NE(run.err.find(text), std::string::npos) << "want \"" << text << "\": " << run.describe();
+}
+
 // Our own server library, in process, with a handler that flips one bit of
 // every echo: a server that corrupts data (but speaks the protocol).
 class CorruptingServer {
@@ -76,6 +92,56 @@ class CorruptingServer {
 
  private:
   ws::Server server_;
+};
+
+// A /broadcast route on our server library, in process, on one loop (so the
+// client list needs no lock): every message goes to every client, the
+// sender included. `fault` strikes the delivery numbered `at` (from 1).
+class BroadcastServer {
+ public:
+  enum class Fault { none, drop, duplicate, corrupt };
+
+  explicit BroadcastServer(Fault fault = Fault::none, std::uint64_t at = 0)
+      : fault_(fault), at_(at), server_(ws::ServerOptions{.host = "127.0.0.1", .port = 0}) {
+    ws::Route route;
+    route.path = "/broadcast";
+    route.handlers.on_open = [this](ws::WebSocket& socket) { clients_.push_back(&socket); };
+    route.handlers.on_close = [this](ws::WebSocket& socket, std::uint16_t, std::string_view) {
+      std::erase(clients_, &socket);
+    };
+    route.handlers.on_message = [this](ws::WebSocket&, const ws::Message& message) {
+      for (ws::WebSocket* client : clients_) deliver(*client, message);
+    };
+    server_.route(std::move(route));
+    server_.start();
+  }
+  ~BroadcastServer() {
+    server_.stop();
+    server_.wait();
+  }
+  std::string url() const {
+    return "ws://127.0.0.1:" + std::to_string(server_.port()) + "/broadcast";
+  }
+
+ private:
+  void deliver(ws::WebSocket& client, const ws::Message& message) {
+    if (++deliveries_ != at_ || fault_ == Fault::none) {
+      client.send(message.payload, message.opcode);
+    } else if (fault_ == Fault::duplicate) {
+      client.send(message.payload, message.opcode);
+      client.send(message.payload, message.opcode);
+    } else if (fault_ == Fault::corrupt) {
+      std::vector<std::uint8_t> copy(message.payload.begin(), message.payload.end());
+      copy.back() ^= 0x01;  // in the filler; stays ASCII, so text stays UTF-8
+      client.send(copy, message.opcode);
+    }  // Fault::drop: nothing
+  }
+
+  Fault fault_;
+  std::uint64_t at_;
+  std::uint64_t deliveries_ = 0;        // the loop's thread only
+  std::vector<ws::WebSocket*> clients_;  // likewise
+  ws::Server server_;                    // last: stopped before the rest goes
 };
 
 // A raw TCP echo server on a thread (tcp:// mode): echoes whatever arrives.
@@ -218,6 +284,75 @@ TEST(WsloadFailures, RejectsABadCommandLine) {
   EXPECT_EQ(run_wsload({"http://127.0.0.1:1/"}).exit_code, 2);
   EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/", "--connections", "0"}).exit_code, 2);
   EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/", "--bogus", "1"}).exit_code, 2);
+}
+
+TEST(WsloadBroadcast, TenConnectionsTwentyRoundsDeliverEveryMessageOnce) {
+  BroadcastServer server;
+  for (const char* mode : {"--binary", "--text"}) {
+    const LoadRun run = run_wsload({server.url(), "--broadcast", mode, "--connections", "10",
+                                    "--threads", "2", "--rounds", "20", "--size", "100", "--json"});
+    ASSERT_EQ(run.exit_code, 0) << mode << ": " << run.describe();
+    expect_fields(run, {{"rounds", 20}, {"deliveries", 10 * 10 * 20}, {"lost", 0},
+                        {"duplicated", 0}, {"corrupt", 0}});
+    EXPECT_GT(run.field("deliveries_per_sec"), 0) << run.describe();
+    EXPECT_GT(run.field("p50"), 0) << run.describe();
+    EXPECT_GE(run.field("max"), run.field("p99")) << run.describe();
+    EXPECT_NE(run.out.find("\"mode\":\"broadcast\""), std::string::npos) << run.describe();
+  }
+}
+
+TEST(WsloadBroadcast, ADurationRunCountsWholeRoundsOnly) {
+  BroadcastServer server;
+  const LoadRun run = run_wsload({server.url(), "--broadcast", "--connections", "7", "--threads",
+                                  "3", "--warmup", "0.2", "--duration", "0.5", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  const double rounds = run.field("rounds");
+  EXPECT_GT(rounds, 10) << run.describe();
+  // Each connection counts a round once it holds all of it: a multiple of
+  // 7, the counted rounds' 49 each, and less than a round more.
+  const double deliveries = run.field("deliveries");
+  EXPECT_EQ(static_cast<long>(deliveries) % 7, 0) << run.describe();
+  EXPECT_GE(deliveries, rounds * 49) << run.describe();
+  EXPECT_LE(deliveries, (rounds + 1) * 49) << run.describe();
+}
+
+TEST(WsloadBroadcast, ADroppedDeliveryIsALossAndExitsNonZero) {
+  BroadcastServer server(BroadcastServer::Fault::drop, 250);  // in round 2 of 10 x 10
+  const LoadRun run = run_wsload({server.url(), "--broadcast", "--connections", "10", "--rounds",
+                                  "20", "--round-timeout", "0.5", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  expect_fields(run, {{"lost", 1}, {"rounds", 2}, {"duplicated", 0}, {"corrupt", 0}});
+  expect_said(run, "round 2 did not complete within 0.5 s");
+  expect_said(run, "1 lost messages; first: connection ");
+  expect_said(run, "received 9 of the 10 messages of round 2");
+}
+
+TEST(WsloadBroadcast, ADuplicatedDeliveryExitsNonZero) {
+  BroadcastServer server(BroadcastServer::Fault::duplicate, 150);
+  const LoadRun run = run_wsload(
+      {server.url(), "--broadcast", "--connections", "10", "--rounds", "5", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  expect_fields(run, {{"duplicated", 1}, {"rounds", 5}, {"lost", 0}, {"corrupt", 0}});
+  expect_said(run, "1 duplicated messages; first: connection ");
+  expect_said(run, "a second copy of connection ");
+}
+
+TEST(WsloadBroadcast, ACorruptDeliveryExitsNonZero) {
+  BroadcastServer server(BroadcastServer::Fault::corrupt, 150);
+  const LoadRun run =
+      run_wsload({server.url(), "--broadcast", "--text", "--connections", "10", "--rounds", "5",
+                  "--size", "64", "--round-timeout", "0.5", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  // The intact message never came, so its round stalls too.
+  expect_fields(run, {{"corrupt", 1}, {"lost", 1}, {"duplicated", 0}, {"rounds", 1}});
+  expect_said(run, "1 corrupt messages; first: connection ");
+}
+
+TEST(WsloadBroadcast, RejectsWhatBroadcastCannotDo) {
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/broadcast", "--broadcast", "--size", "19"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"tcp://127.0.0.1:1", "--broadcast"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/broadcast", "--broadcast", "--rate", "10"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/broadcast", "--rounds", "3"}).exit_code, 2);
 }
 
 TEST(WsloadTcp, RawTcpEchoIsVerified) {
