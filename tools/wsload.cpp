@@ -14,7 +14,7 @@
 // --broadcast: the main thread starts round 0 once every connection is open
 // and then polls the round barrier (tools/wsload_broadcast.hpp) every
 // couple of milliseconds: for the end of --rounds, and for a round that
-// stalls past --round-timeout, which ends the run. The figures come from
+// receives nothing for --round-timeout, which ends the run. The figures come from
 // the barrier's own timestamps, so the polling does not blur them.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -96,14 +96,20 @@ class Run {
       barrier_->start(now_ns(), window_start, window_end);
     }
 
+    std::uint64_t delivered = 0;  // --broadcast: as of last_delivery
+    Nanos last_delivery = 0;
     while (!interrupted_ && !broadcast_failed && now_ns() < window_end) {
       if (!o_.broadcast) {
         wait_until(window_end);
-      } else if (barrier_->over() || barrier_->check_stall(now_ns())) {
-        break;
-      } else {
-        wait_until(std::min(window_end, now_ns() + barrier_poll));
+        continue;
       }
+      const Nanos now = now_ns();
+      if (const std::uint64_t d = echoes(); d != delivered) {
+        delivered = d;
+        last_delivery = now;
+      }
+      if (barrier_->over() || barrier_->check_stall(now, last_delivery)) break;
+      wait_until(std::min(window_end, now + barrier_poll));
     }
     const Nanos now = now_ns();
     if (interrupted_) {
@@ -116,7 +122,7 @@ class Run {
       barrier_->end();  // no round starts after this one
       if (barrier_->stalled()) {
         char text[96];
-        std::snprintf(text, sizeof text, "round %llu did not complete within %g s",
+        std::snprintf(text, sizeof text, "round %llu stalled: nothing received for %g s",
                       static_cast<unsigned long long>(barrier_->round()), o_.round_timeout_s);
         stall = text;
         broadcast_failed = true;
@@ -149,6 +155,12 @@ class Run {
     for (auto& w : workers_) n += w->live().settled.load(std::memory_order_acquire);
     return n;
   }
+  // Every verified message received: echoes, or broadcast deliveries.
+  std::uint64_t echoes() {
+    std::uint64_t n = 0;
+    for (auto& w : workers_) n += w->live().echoes.load(std::memory_order_relaxed);
+    return n;
+  }
   std::uint32_t open_count() {
     std::uint32_t n = 0;
     for (auto& w : workers_) n += w->live().open.load(std::memory_order_relaxed);
@@ -172,11 +184,9 @@ class Run {
   }
 
   void print_progress(Nanos now) {
-    std::uint64_t echoes = 0, problems = 0;
-    for (auto& w : workers_) {
-      echoes += w->live().echoes.load(std::memory_order_relaxed);
-      problems += w->live().problems.load(std::memory_order_relaxed);
-    }
+    const std::uint64_t echoes = this->echoes();
+    std::uint64_t problems = 0;
+    for (auto& w : workers_) problems += w->live().problems.load(std::memory_order_relaxed);
     if (last_progress_ != 0) {
       const double rate = static_cast<double>(echoes - last_echoes_) * 1e9 /
                           static_cast<double>(now - last_progress_);

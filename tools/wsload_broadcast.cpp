@@ -65,10 +65,11 @@ void RoundBarrier::end() noexcept {
   }
 }
 
-bool RoundBarrier::check_stall(Nanos now) noexcept {
+bool RoundBarrier::check_stall(Nanos now, Nanos last_delivery) noexcept {
   const std::uint64_t state = state_.load(std::memory_order_acquire);
   if (status(state) != running) return status(state) == halted;
-  if (now - round_started_.load(std::memory_order_relaxed) <= timeout_ns_) return false;
+  const Nanos quiet_since = std::max(round_started_.load(std::memory_order_relaxed), last_delivery);
+  if (now - quiet_since <= timeout_ns_) return false;
   // Halts this round only: if it completed meanwhile, the next one has its
   // own start time and the exchange fails.
   std::uint64_t expected = state;

@@ -33,8 +33,11 @@
 //   halt are each one compare-exchange from (r, running): exactly one wins,
 //   and once the run is over no round starts.
 // - Stalls: the main thread polls check_stall(), which halts the run when
-//   the current round started more than --round-timeout ago. The workers are
-//   then stopped, and each connection still short of the stalled round
+//   the current round has gone --round-timeout without completing and
+//   without a single delivery anywhere. Silence, not the round's age: at
+//   10,000 connections a round is 10^8 deliveries and may take longer than
+//   any fixed timeout while every message is still on its way. The workers
+//   are then stopped, and each connection still short of the stalled round
 //   counts what it misses as lost (ClientConnection::on_shutdown).
 //
 // Thread safety: start(), end(), check_stall() and the accessors from the
@@ -116,9 +119,10 @@ class RoundBarrier {
   // Main thread: no round starts after the current one (which is abandoned,
   // not counted as lost).
   void end() noexcept;
-  // Main thread: halts the run if the current round started more than
-  // --round-timeout before `now`. True once halted.
-  bool check_stall(Nanos now) noexcept;
+  // Main thread: halts the run if the current round started, and the last
+  // delivery (of any connection) came, more than --round-timeout before
+  // `now`. True once halted.
+  bool check_stall(Nanos now, Nanos last_delivery) noexcept;
 
   // Main thread (and workers, for stalled()).
   bool over() const noexcept { return status(state_.load(std::memory_order_acquire)) != running; }

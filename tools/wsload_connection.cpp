@@ -215,14 +215,15 @@ void ClientConnection::receive_broadcast(ws::Opcode opcode, std::span<const std:
     return count(&WorkerStats::corrupt,
                  "a message no connection sent (bad header, check or content): \"" +
                      describe(payload) + "\"");
-  LiveCounters::bump(worker_.live().echoes);
   const auto which = [&] {
     return "connection " + std::to_string(sender) + "'s message of round " + std::to_string(round);
   };
   switch (receipts_.take(sender, round)) {
     case RoundReceipts::Take::fresh:
+      LiveCounters::bump(worker_.live().echoes);  // progress: the main thread's stall watch
       break;
     case RoundReceipts::Take::completes:
+      LiveCounters::bump(worker_.live().echoes);
       worker_.on_round_received(round, now_ns());
       break;
     case RoundReceipts::Take::duplicate:

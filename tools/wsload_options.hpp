@@ -31,7 +31,7 @@ struct LoadOptions {
   // --broadcast: rounds of N x N deliveries (tools/wsload_broadcast.hpp).
   bool broadcast = false;
   std::uint64_t rounds = 0;     // > 0: stop after this many measured rounds, not --duration
-  double round_timeout_s = 5;   // a round still incomplete by then: loss, the run ends
+  double round_timeout_s = 5;   // a round that receives nothing for this long: loss, the run ends
 };
 
 // Parses argv; prints usage and exits 2 on a bad command line, 0 on --help.

@@ -322,7 +322,7 @@ TEST(WsloadBroadcast, ADroppedDeliveryIsALossAndExitsNonZero) {
                                   "20", "--round-timeout", "0.5", "--json"});
   EXPECT_EQ(run.exit_code, 1) << run.describe();
   expect_fields(run, {{"lost", 1}, {"rounds", 2}, {"duplicated", 0}, {"corrupt", 0}});
-  expect_said(run, "round 2 did not complete within 0.5 s");
+  expect_said(run, "round 2 stalled: nothing received for 0.5 s");
   expect_said(run, "1 lost messages; first: connection ");
   expect_said(run, "received 9 of the 10 messages of round 2");
 }
