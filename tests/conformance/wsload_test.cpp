@@ -301,6 +301,18 @@ TEST(WsloadBroadcast, TenConnectionsTwentyRoundsDeliverEveryMessageOnce) {
   }
 }
 
+TEST_F(Wsload, BroadcastAgainstWsserversRouteOnTwoLoops) {
+  std::string error;
+  server_ = ServerProcess::start({"--threads", "2"}, error);
+  ASSERT_NE(server_, nullptr) << error;
+  const LoadRun run = run_wsload(
+      {"ws://127.0.0.1:" + std::to_string(server_->port()) + "/broadcast", "--broadcast",
+       "--connections", "10", "--threads", "2", "--rounds", "20", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  expect_fields(run, {{"rounds", 20}, {"deliveries", 10 * 10 * 20}, {"lost", 0},
+                      {"duplicated", 0}, {"corrupt", 0}});
+}
+
 TEST(WsloadBroadcast, ADurationRunCountsWholeRoundsOnly) {
   BroadcastServer server;
   const LoadRun run = run_wsload({server.url(), "--broadcast", "--connections", "7", "--threads",
