@@ -10,6 +10,7 @@
 #   make clean          remove build/
 #
 #   SANITIZE=1          AddressSanitizer + UBSan, in build/sanitize/
+#   SANITIZE=thread     ThreadSanitizer, in build/tsan/
 #   NATIVE=1            -march=native (the default build is portable x86-64)
 #   BUILD=dir           build somewhere else (parallel builds in one tree)
 
@@ -24,6 +25,10 @@ ifeq ($(SANITIZE),1)
   OPTFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
   LDSAN    := -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+  BUILD    ?= build/tsan
+  OPTFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+  LDSAN    := -fsanitize=thread
 else
   BUILD    ?= build
   OPTFLAGS := -O2 -g
