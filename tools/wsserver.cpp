@@ -2,6 +2,7 @@
 // as binary) on one event loop per thread until SIGINT or SIGTERM, then
 // closes every connection with 1001 and exits 0.
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include <csignal>
 #include <cstdio>
@@ -19,6 +20,11 @@
 namespace {
 
 using std::chrono::milliseconds;
+
+// The project's own pages, found from the working directory (`make run`
+// runs from the project root). Served if present; a --static-dir that is
+// not a directory fails the start instead.
+constexpr const char* default_static_dir = "static";
 
 // One row per flag: the --help text is generated from this table, so a flag
 // cannot exist without its line and its default.
@@ -86,6 +92,9 @@ const std::vector<Flag>& flags() {
        seconds_flag(&O::close_timeout)},
       {"--shutdown-timeout", "SECONDS", "5", "on SIGINT/SIGTERM, for every close handshake",
        seconds_flag(&O::shutdown_timeout)},
+      {"--static-dir", "DIR", default_static_dir,
+       "files for plain GET/HEAD on the same port (relative to the working directory)",
+       [](O& o, std::string_view v) { return o.static_dir = v, !v.empty(); }},
   };
   return table;
 }
@@ -127,6 +136,14 @@ ws::ServerOptions parse_flags(int argc, char** argv) {
     if (i + 1 >= argc) usage_error("missing value for " + name);
     const char* value = argv[++i];
     if (!flag->apply(options, value)) usage_error("bad value for " + name + ": " + value);
+  }
+  if (options.static_dir.empty()) {
+    struct stat status;
+    if (::stat(default_static_dir, &status) == 0 && S_ISDIR(status.st_mode))
+      options.static_dir = default_static_dir;
+    else
+      std::fprintf(stderr, "wsserver: no %s/ directory here, no files served (--static-dir DIR)\n",
+                   default_static_dir);
   }
   return options;
 }

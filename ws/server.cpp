@@ -5,12 +5,13 @@
 
 #include "core/log.hpp"
 #include "net/socket.hpp"
+#include "ws/static_files.hpp"
 #include "ws/websocket.hpp"
 
 namespace ws {
 
 Server::Server(ServerOptions options)
-    : config_{options, {}, HostPolicy::for_listener(options.host, options.allowed_hosts)} {}
+    : config_{options, {}, HostPolicy::for_listener(options.host, options.allowed_hosts), {}} {}
 
 Server::~Server() {
   stop();
@@ -23,6 +24,8 @@ void Server::start() {
   const ServerOptions& options = config_.options;
   port_ = options.port;
   memory_budget_ = std::make_unique<core::MemoryBudget>(options.max_memory);
+  if (!options.static_dir.empty())
+    config_.static_files = std::make_shared<const StaticFiles>(options.static_dir);
   // Fail if another server (or anything) already serves this port, before
   // our listeners join it through SO_REUSEPORT. A small window remains,
   // from the probe's close until our first listener listens: a second

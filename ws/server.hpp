@@ -3,7 +3,7 @@
 //
 //   ws::Server server(options);
 //   server.route({"/echo", {}, {.on_message = ...}});
-//   server.start();            // binds (throws on a bad address), spawns loops
+//   server.start();            // binds (throws on a bad address or static_dir), spawns loops
 //   ...                        // e.g. wait for SIGTERM
 //   server.stop();             // graceful: close 1001 to everyone
 //   server.wait();

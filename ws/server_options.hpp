@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "ws/host_check.hpp"
 
 namespace ws {
+
+class StaticFiles;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -56,13 +59,19 @@ struct ServerOptions {
   // else the connection is closed with 1008 (a trickle never looks idle,
   // but must not hold its buffer forever). 0: no limit.
   std::chrono::milliseconds message_timeout{60000};
+  // The directory whose files plain GET and HEAD requests get, on the same
+  // port (ws/static_files.hpp): a request for no WebSocket route that does
+  // not ask for an upgrade. Relative to the working directory. Empty: none
+  // (such a request gets 404). One that cannot be opened fails start().
+  std::string static_dir{};
 };
 
 // Options plus routes: immutable once the server starts, shared by its loops.
 struct ServerConfig {
   ServerOptions options;
   std::vector<Route> routes;
-  HostPolicy hosts;  // from options.host and options.allowed_hosts
+  HostPolicy hosts;                                 // from options.host and options.allowed_hosts
+  std::shared_ptr<const StaticFiles> static_files;  // options.static_dir, opened by start()
 
   const Route* find_route(std::string_view path) const noexcept {
     for (const Route& route : routes)

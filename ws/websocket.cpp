@@ -5,6 +5,7 @@
 
 #include "net/event_loop.hpp"
 #include "ws/http_request.hpp"
+#include "ws/static_files.hpp"
 #include "ws/upgrade.hpp"
 
 namespace ws {
@@ -19,6 +20,12 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) noexcept {
 }
 
 constexpr std::size_t max_close_reason = max_control_payload - 2;
+
+// Bytes of pipelined plain requests held (beyond a head's limit) while the
+// answers to earlier ones wait for the peer to read them. Past it the
+// connection answers no more: it delivers what is queued and closes, and
+// the client retries what was not answered (RFC 9112 9.3.2).
+constexpr std::size_t max_held_requests = 64 * 1024;
 
 // The longest prefix of `text` of at most `limit` bytes that does not end
 // inside a UTF-8 sequence: a reason cut mid-character would make the peer
@@ -56,8 +63,7 @@ WebSocket::WebSocket(net::Connection& connection, LoopContext& context)
       timer_([this] { on_timer(); }) {
   connection_.set_low_water_mark(config_.options.max_backpressure / 4);
   connection_.set_read_pause_mark(config_.options.max_backpressure / 2);
-  if (config_.options.handshake_timeout.count() > 0)
-    connection_.loop().timers().arm(timer_, config_.options.handshake_timeout);
+  arm_request_deadline();
 }
 
 WebSocket::~WebSocket() = default;
@@ -235,9 +241,17 @@ void WebSocket::on_data(std::span<std::uint8_t> bytes) {
   last_received_ = connection_.loop().now();
   ping_outstanding_ = false;
   if (state_ == State::awaiting_request) {
-    bytes = bytes.subspan(read_request(bytes));
-    if (state_ != State::open || bytes.empty()) return;  // frames may follow the head at once
+    if (!held_.empty()) {
+      held_.append(bytes);
+      return read_held_requests();
+    }
+    bytes = bytes.subspan(read_requests(bytes));
+    if (state_ == State::awaiting_request) return hold(bytes);
   }
+  feed_frames(bytes);  // frames may follow the upgrade's head at once
+}
+
+void WebSocket::feed_frames(std::span<std::uint8_t> bytes) {
   if (state_ == State::open || state_ == State::closing) reader_.feed(bytes, *this);
   if (state_ == State::open) watch_message_time();
 }
@@ -265,7 +279,7 @@ void WebSocket::watch_message_time() {
 // at a message boundary nothing was lost (1000). The application sees 1006,
 // as 7.1.5 says for a connection closed without a close frame.
 void WebSocket::on_end_of_input() {
-  if (state_ == State::awaiting_request) return connection_.abort();  // nothing to answer
+  if (state_ == State::awaiting_request) return end_before_upgrade();
   if (state_ == State::open) {
     const bool cut = reader_.in_message() || reader_.mid_frame();
     write_close_frame(
@@ -274,13 +288,29 @@ void WebSocket::on_end_of_input() {
   finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
 }
 
+// Between plain HTTP requests, a drain means the peer reads what it asked
+// for: it earns a new deadline, and the requests held behind the answers
+// are answered now.
 void WebSocket::on_drain() {
+  if (state_ == State::awaiting_request) {
+    arm_request_deadline();
+    if (!held_.empty()) read_held_requests();
+    return;
+  }
   if (state_ == State::open && route_->handlers.on_drain) route_->handlers.on_drain(*this);
 }
 
 void WebSocket::on_shutdown() {
   if (state_ == State::open) return close(CloseCode::going_away, "server shutting down");
-  if (state_ == State::awaiting_request) connection_.abort();
+  if (state_ == State::awaiting_request) end_before_upgrade();
+}
+
+// No upgrade is coming (the peer's FIN, or shutdown): answers already queued
+// to plain requests are delivered, within close_timeout; with none, the
+// socket just goes.
+void WebSocket::end_before_upgrade() {
+  if (connection_.buffered_bytes() == 0) return connection_.abort();
+  close_after_response();
 }
 
 void WebSocket::on_disconnect() {
@@ -301,33 +331,78 @@ void WebSocket::on_disconnect() {
 
 // ---- the opening handshake (4.2) -------------------------------------------
 
-// Returns how many of `bytes` belong to the request head. The head is parsed
-// in place when it arrives in one read; it is copied only when split.
-std::size_t WebSocket::read_request(std::span<const std::uint8_t> bytes) {
-  const std::size_t limit = config_.options.max_request_head;
-  const std::size_t held = request_head_.size();
-  if (held > 0) request_head_.append(bytes.first(std::min(bytes.size(), limit + 1 - held)));
-  const auto head = held > 0 ? as_text(request_head_.data()) : as_text(bytes);
+// Answers the whole request heads at the front of `bytes`, in order, and
+// returns how many bytes they took. Stops at a head not yet complete, after
+// the upgrade (frames follow), after a response that ends the connection,
+// and while the answers queued are at the read-pause mark: the connection
+// reads nothing more then, and on_drain resumes with what is held, so
+// pipelined requests cannot make the output queue grow without bound.
+std::size_t WebSocket::read_requests(std::span<const std::uint8_t> bytes) {
+  std::size_t used = 0;
+  while (state_ == State::awaiting_request && used < bytes.size()) {
+    const std::size_t queued = connection_.buffered_bytes();
+    if (queued > 0 && queued >= config_.options.max_backpressure / 2) {
+      connection_.request_drain();
+      break;
+    }
+    const std::size_t n = read_request(bytes.subspan(used));
+    if (n == 0) break;
+    used += n;
+  }
+  return used;
+}
 
+// One request head at the front of `bytes`, parsed in place: answered, and
+// its length returned; 0 while it is not complete (and within the limit);
+// or refused with an HTTP error, which takes every byte.
+std::size_t WebSocket::read_request(std::span<const std::uint8_t> bytes) {
+  const auto head = as_text(bytes);
   HttpRequest request;
   const int parsed = parse_http_request(head, request, request_scanned_);
-  if (parsed == -2 || head_size(head, parsed) > limit) {
+  if (parsed == -2 || head_size(head, parsed) > config_.options.max_request_head) {
     reject(431, "request head larger than the server accepts");
   } else if (parsed < 0) {
     reject(400, "malformed HTTP request");
   } else if (parsed == 0) {
-    if (held == 0) request_head_.append(bytes);
+    return 0;
   } else {
+    request_scanned_ = 0;  // the next head starts after this one
     handle_request(request);
-    request_head_.clear();
-    request_head_.release();
-    return static_cast<std::size_t>(parsed) - held;
+    return static_cast<std::size_t>(parsed);
   }
   return bytes.size();
 }
 
+// Keeps what read_requests left (a head split across reads, or requests
+// waiting for on_drain), copied: the receive buffer is the loop's.
+void WebSocket::hold(std::span<const std::uint8_t> bytes) {
+  held_.append(bytes);
+  if (held_.empty()) return held_.release();
+  if (held_.size() <= config_.options.max_request_head + max_held_requests) return;
+  held_.clear();
+  held_.release();
+  close_after_response();
+}
+
+// The same over the held bytes, once more have arrived or the output drained.
+void WebSocket::read_held_requests() {
+  held_.consume(read_requests(held_.data()));
+  if (state_ == State::awaiting_request) return hold({});
+  if (state_ == State::open && !held_.empty()) {
+    held_.prepare(net::receive_padding);  // the reader may load this far past the end
+    feed_frames(held_.data());
+  }
+  held_.clear();
+  held_.release();
+}
+
+// A WebSocket route's path goes to the upgrade checks, whatever the request
+// (a plain GET of /echo gets their 400). Any other path: a 404 if it asks
+// for a WebSocket upgrade, else a file (with --static-dir).
 void WebSocket::handle_request(const HttpRequest& request) {
   const Route* route = config_.find_route(request.path());
+  if (!route && config_.static_files && !request.has_token("Upgrade", "websocket"))
+    return serve_file(request);
   if (!route) return reject(404, "no WebSocket endpoint at this path");
   if (const UpgradeRejection rejection =
           check_upgrade_request(request, route->upgrade, config_.hosts);
@@ -362,14 +437,38 @@ bool WebSocket::admit() noexcept {
   return true;
 }
 
+// Plain HTTP: the whole response is queued, then the connection closes or
+// waits for the next request. The handshake timeout bounds the wait, from
+// this response and from every drain of a queue the peer was slow to take
+// (on_drain): a peer reading a long response is not cut, one that reads
+// nothing is.
+void WebSocket::serve_file(const HttpRequest& request) {
+  served_http_ = true;
+  if (!serve_static_request(request, *config_.static_files, config_.hosts, connection_))
+    return close_after_response();
+  connection_.request_drain();
+  arm_request_deadline();
+}
+
 void WebSocket::reject(int status, std::string_view reason) {
   std::string response;
   append_error_response(response, status, reason);
   connection_.write(as_bytes(response));
+  close_after_response();
+}
+
+// What is queued is delivered, the peer's FIN awaited, both within
+// close_timeout; what the peer sends meanwhile is not answered.
+void WebSocket::close_after_response() {
   state_ = State::done;
   connection_.loop().timers().cancel(timer_);
   stop_reading_soon();
   connection_.close_gracefully(config_.options.close_timeout);
+}
+
+void WebSocket::arm_request_deadline() {
+  if (config_.options.handshake_timeout.count() > 0)
+    connection_.loop().timers().arm(timer_, config_.options.handshake_timeout);
 }
 
 // ---- time --------------------------------------------------------------------
@@ -377,7 +476,7 @@ void WebSocket::reject(int status, std::string_view reason) {
 void WebSocket::on_timer() {
   switch (state_) {
     case State::awaiting_request:  // slowloris: no 408, the socket just goes
-      ++context_.counters.handshake_timeouts;
+      if (!served_http_) ++context_.counters.handshake_timeouts;  // else a quiet keep-alive
       return connection_.abort();
     case State::open:
       return heartbeat();

@@ -3,14 +3,19 @@
 //
 // Lifecycle (RFC 6455 4, 5, 7):
 //   awaiting_request -- valid upgrade --> open -- close sent --> closing
-//        | bad request: HTTP error           | peer's close / protocol error
-//        v                                   v
-//      done <--------------------------------+  (our last frame flushed, FIN)
+//      |  ^ plain GET/HEAD answered,         | peer's close / protocol error
+//      |  | kept alive (ws/static_files)     |
+//      | bad request: HTTP error             |
+//      v                                     v
+//    done <----------------------------------+  (our last frame flushed, FIN)
 // In `closing`, the peer has close_timeout to answer before it is dropped.
+// Plain requests on one connection are answered in order; what arrives
+// behind them waits while their answers fill the queue (see read_requests).
 //
 // Time (one intrusive timer per connection, on the loop's wheel; the states
 // above are disjoint, so one Timer serves all three):
-//   awaiting_request: handshake_timeout, then the socket is dropped;
+//   awaiting_request: handshake_timeout, then the socket is dropped; re-armed
+//                     by each plain response and each drain of its queue;
 //   open:             heartbeat. Each read stamps the loop's time (no wheel
 //                     operation per read); when the timer fires it measures
 //                     the quiet time, pings after ping_interval, closes 1001
@@ -122,9 +127,17 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   void on_close(std::uint16_t code, std::string_view reason) override;
   void on_fail(CloseCode code) override;
 
+  void feed_frames(std::span<std::uint8_t> bytes);
+  std::size_t read_requests(std::span<const std::uint8_t> bytes);
   std::size_t read_request(std::span<const std::uint8_t> bytes);
+  void hold(std::span<const std::uint8_t> bytes);
+  void read_held_requests();
   void handle_request(const HttpRequest& request);
+  void serve_file(const HttpRequest& request);
   void reject(int status, std::string_view reason);
+  void close_after_response();
+  void end_before_upgrade();
+  void arm_request_deadline();
   bool admit() noexcept;
   bool write_frame(Opcode opcode, std::span<const std::uint8_t> payload);
   bool write_control_frame(Opcode opcode, std::span<const std::uint8_t> payload);
@@ -145,7 +158,9 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   const ServerConfig& config_;
   const Route* route_ = nullptr;
   State state_ = State::awaiting_request;
-  core::ByteBuffer request_head_;  // only when the head spans several reads
+  // Request bytes not yet answered, when a head spans several reads or
+  // pipelined plain requests wait for the answers before them to drain.
+  core::ByteBuffer held_;
   std::size_t request_scanned_ = 0;
   MessageReader reader_;
   core::Timer timer_;                         // handshake, heartbeat or close timeout, by state_
@@ -155,6 +170,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   std::uint64_t messages_at_begin_ = 0;       // reader's message count when it began
   bool message_begun_ = false;                // a message is arriving across reads
   bool counted_ = false;                      // in LoopContext::open_connections
+  bool served_http_ = false;                  // answered a plain HTTP request
   std::string path_;
   std::string subprotocol_;
 };

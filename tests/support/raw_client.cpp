@@ -471,6 +471,28 @@ AssertionResult RawClient::read_http_response(HttpResponse& out,
   }
 }
 
+AssertionResult RawClient::read_bytes(std::size_t n, std::string& out,
+                                      std::chrono::milliseconds timeout) {
+  while (pending().size() < n) {
+    switch (fill(timeout)) {
+      case Fill::kData:
+        continue;
+      case Fill::kTimeout:
+        return AssertionFailure() << "only " << pending().size() << " of " << n
+                                  << " bytes arrived within " << timeout.count() << " ms";
+      case Fill::kEof:
+      case Fill::kReset:
+        return AssertionFailure() << "connection ended after " << pending().size() << " of " << n
+                                  << " bytes";
+      case Fill::kError:
+        return AssertionFailure() << error_;
+    }
+  }
+  out.assign(pending().substr(0, n));
+  consume(n);
+  return AssertionSuccess();
+}
+
 AssertionResult RawClient::expect_http_rejection(int status, HttpResponse* out) {
   HttpResponse response;
   if (auto r = read_http_response(response); !r) return r;

@@ -56,6 +56,11 @@ class RawClient {
   ::testing::AssertionResult read_http_response(HttpResponse& out,
                                                 std::chrono::milliseconds timeout = kTimeout);
 
+  // Reads exactly `n` more bytes (an HTTP body) into `out`, each within
+  // `timeout` of the one before.
+  ::testing::AssertionResult read_bytes(std::size_t n, std::string& out,
+                                        std::chrono::milliseconds timeout = kTimeout);
+
   // Reads the response head, checks its status, then checks the server
   // closes the TCP connection (any body is skipped).
   ::testing::AssertionResult expect_http_rejection(int status, HttpResponse* out = nullptr);
