@@ -9,9 +9,10 @@ request, frame header, byte stream, text or payload. The requests are the
 cases of tests/ws/http_request_test.cpp, tests/ws/upgrade_test.cpp and
 tests/conformance/handshake_test.cpp; the streams those of
 tests/ws/message_reader_test.cpp, plus each frame kind, length form and
-close code. Files are named by content, so running this again rewrites the
-same files; it first empties the corpus folders, so a seed taken out of this
-script goes away.
+close code; the request paths those of tests/ws/static_path_test.cpp and
+the traversal targets of tests/conformance/static_files_test.cpp. Files are
+named by content, so running this again rewrites the same files; it first
+empties the corpus folders, so a seed taken out of this script goes away.
 """
 
 import hashlib
@@ -294,9 +295,27 @@ def close_seeds():
         write("close_payload", name, bytes([flags]) + KEY + payload)
 
 
+# ---- static_path: the request path ----
+
+def static_path_seeds():
+    """The cases of tests/ws/static_path_test.cpp and the traversal targets of
+    tests/conformance/static_files_test.cpp, plus the names in the harness's tree."""
+    paths = ["/", "/index.html", "/a/b.txt", "/in", "/up", "/abs", "/dir_up/secret.txt",
+             "/css/site.css", "/my%20page.html", "/caf%C3%A9.txt", "/%61/%62.txt",
+             "/%252e%252e", "/100%25", "/AZaz09-._~!$&'()*+,;=:@", "/x..y",
+             "/..", "/../secret.txt", "/a/../../secret.txt", "/./index.html", "/%2e%2e",
+             "/%2E%2E/secret.txt", "/.%2e", "/%2e.", "/..%2fsecret.txt", "/a%2Fb",
+             "/..%5c..%5csecret.txt", "/a\\b", "/a%00b", "/index.html%00.png", "/a\x00b",
+             "/a%01b", "/a%7f", "/a%0d%0ab", "/a b", "/a#b", "/a?b", "/%", "/%4", "/%zz",
+             "", "*", "index.html", "http://example.com/", "//", "/a//b", "/a/", "/.git/config",
+             "/.%2e/secret.txt", "/sub%2f..%2f..%2fsecret.txt", "/index.html%00/../../secret.txt"]
+    for path in paths:
+        write("static_path", path or "empty", path.encode("latin-1"))
+
+
 def main():
     for harness in ["http_request", "frame_header", "message_reader", "utf8", "unmask",
-                    "close_payload"]:
+                    "close_payload", "static_path"]:
         shutil.rmtree(ROOT / harness, ignore_errors=True)
     http_request_seeds()
     frame_header_seeds()
@@ -304,6 +323,7 @@ def main():
     utf8_seeds()
     unmask_seeds()
     close_seeds()
+    static_path_seeds()
     for folder in sorted(ROOT.iterdir()):
         print(f"{folder.relative_to(ROOT.parent.parent.parent)}: {len(list(folder.iterdir()))} seeds")
 
