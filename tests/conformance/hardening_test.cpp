@@ -240,8 +240,8 @@ TEST_F(FloodAfterClose, ReadingAfterTheSlowConsumerCloseIsBounded) {
   // timeout. Now: what the sockets' buffers hold, plus 256K after our close.
   EXPECT_LT(flooded, 64u << 20) << "the server kept reading a connection it had closed";
   // Its ping found it over the bound once reads paused (~0.2 s), then the
-  // close timeout (1 s) or the read allowance ended it.
-  EXPECT_TRUE(flooder.ended_within(1000ms));
+  // close timeout (1 s) ended it; generous, for a loaded machine.
+  EXPECT_TRUE(flooder.ended_within(3000ms));
 }
 
 // ---------------------------------------------------------------------------
