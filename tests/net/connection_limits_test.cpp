@@ -16,6 +16,7 @@
 #include "net/event_loop.hpp"
 #include "net/socket.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace {
 
@@ -84,22 +85,9 @@ struct LimitsLoop {
   }
 };
 
-// A client that reads nothing, with a small window, so our queue backs up.
-net::UniqueFd connect_non_reader(std::uint16_t port) {
-  net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const int small = 4096;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
-  return fd;
-}
-
 TEST(ConnectionLimits, DiscardUnsentGivesTheQueuesMemoryBack) {
   LimitsLoop test;
-  net::UniqueFd client = connect_non_reader(test.port);
+  net::UniqueFd client = wstest::connect_loopback(test.port, 4096);
   ASSERT_TRUE(client);
   ::send(client.get(), "fill", 4, 0);
   ASSERT_TRUE(wstest::eventually([&] { return test.seen.filled.load(); }, 2000ms));
@@ -112,7 +100,7 @@ TEST(ConnectionLimits, DiscardUnsentGivesTheQueuesMemoryBack) {
 
 TEST(ConnectionLimits, ALimitSetFromOnDataCountsFromThatRead) {
   LimitsLoop test;
-  net::UniqueFd client = connect_non_reader(test.port);
+  net::UniqueFd client = wstest::connect_loopback(test.port, 4096);
   ASSERT_TRUE(client);
   const std::string first = "limit" + std::string(995, 'x');  // one 1000-byte read
   ASSERT_EQ(::send(client.get(), first.data(), first.size(), 0), 1000);

@@ -19,6 +19,7 @@
 
 #include "net/event_loop.hpp"
 #include "net/socket.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace {
 
@@ -108,18 +109,6 @@ struct ProbeLoop {
   }
 };
 
-net::UniqueFd connect_small(std::uint16_t port) {
-  net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const int small = 4096;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
-  return fd;
-}
-
 void command(int fd, std::string_view text) {
   ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL), static_cast<ssize_t>(text.size()));
   std::this_thread::sleep_for(50ms);  // one command per read on the server
@@ -146,14 +135,14 @@ bool eventually(const std::function<bool()>& condition) {
 
 TEST(Connection, UrgentBytesKeepTheirOrderWhileNothingIsBackedUp) {
   ProbeLoop fixture;
-  net::UniqueFd client = connect_small(fixture.port);
+  net::UniqueFd client = wstest::connect_loopback(fixture.port, 4096);
   command(client.get(), "order");
   EXPECT_EQ(read_up_to(client.get(), 3), "abc");
 }
 
 TEST(Connection, UrgentBytesPassARefusedQueueAtAUnitBoundary) {
   ProbeLoop fixture;
-  net::UniqueFd client = connect_small(fixture.port);
+  net::UniqueFd client = wstest::connect_loopback(fixture.port, 4096);
   command(client.get(), "fill");
   ASSERT_TRUE(eventually([&] { return fixture.probe.units > 8; }));
   command(client.get(), "urgent");
@@ -176,7 +165,7 @@ TEST(Connection, UrgentBytesPassARefusedQueueAtAUnitBoundary) {
 
 TEST(Connection, DiscardUnsentKeepsTheUnitBeingSentWhole) {
   ProbeLoop fixture;
-  net::UniqueFd client = connect_small(fixture.port);
+  net::UniqueFd client = wstest::connect_loopback(fixture.port, 4096);
   command(client.get(), "fill");
   ASSERT_TRUE(eventually([&] { return fixture.probe.units > 8; }));
   command(client.get(), "discard");
@@ -193,7 +182,7 @@ TEST(Connection, DiscardUnsentKeepsTheUnitBeingSentWhole) {
 TEST(Connection, BackedUpConnectionIsNotReadPastThePauseMarkAndResumes) {
   ProbeLoop fixture;
   fixture.probe.pause_mark = 256 * 1024;
-  net::UniqueFd client = connect_small(fixture.port);
+  net::UniqueFd client = wstest::connect_loopback(fixture.port, 4096);
   // An echo the client does not read: the server stops reading at 256 KiB
   // queued, so the client's sends stall well short of what it offers.
   const std::string chunk(64 * 1024, 'e');

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "net/socket.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace {
 
@@ -72,16 +73,6 @@ struct LoopFixture {
   }
 };
 
-net::UniqueFd connect_to(std::uint16_t port) {
-  net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
-  return fd;
-}
-
 void send_all(int fd, std::string_view text) {
   while (!text.empty()) {
     const ssize_t n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
@@ -122,7 +113,7 @@ bool reaches_eof(int fd, std::chrono::milliseconds timeout = 3000ms) {
 TEST(EventLoop, EchoesOnManyConnections) {
   LoopFixture fixture;
   std::vector<net::UniqueFd> clients;
-  for (int i = 0; i < 50; ++i) clients.push_back(connect_to(fixture.port));
+  for (int i = 0; i < 50; ++i) clients.push_back(wstest::connect_loopback(fixture.port));
   for (std::size_t i = 0; i < clients.size(); ++i)
     send_all(clients[i].get(), "hello " + std::to_string(i));
   for (std::size_t i = 0; i < clients.size(); ++i) {
@@ -133,7 +124,7 @@ TEST(EventLoop, EchoesOnManyConnections) {
 
 TEST(EventLoop, EchoesMegabytesInBothDirectionsAtOnce) {
   LoopFixture fixture;
-  net::UniqueFd client = connect_to(fixture.port);
+  net::UniqueFd client = wstest::connect_loopback(fixture.port);
   const std::string payload(8 << 20, 'z');
   std::thread writer([&] { send_all(client.get(), payload); });
   const std::string echoed = read_some(client.get(), payload.size(), 10000ms);
@@ -146,7 +137,7 @@ TEST(EventLoop, EchoesMegabytesInBothDirectionsAtOnce) {
 // still read the last bytes and then a clean EOF, not a reset.
 TEST(EventLoop, GracefulCloseDeliversLastBytesDespiteUnreadInput) {
   LoopFixture fixture;
-  net::UniqueFd client = connect_to(fixture.port);
+  net::UniqueFd client = wstest::connect_loopback(fixture.port);
   send_all(client.get(), "close");
   const std::string flood(256 * 1024, 'x');
   for (int i = 0; i < 8; ++i)
@@ -174,7 +165,7 @@ TEST(EventLoop, StopAsksEveryConnectionToCloseAndRunReturns) {
   int shutdowns = 0;
   {
     LoopFixture fixture;
-    for (int i = 0; i < 10; ++i) clients.push_back(connect_to(fixture.port));
+    for (int i = 0; i < 10; ++i) clients.push_back(wstest::connect_loopback(fixture.port));
     send_all(clients[0].get(), "ping");
     EXPECT_EQ(read_some(clients[0].get(), 4), "ping");  // all ten are accepted by now
     std::this_thread::sleep_for(50ms);
@@ -189,8 +180,8 @@ TEST(EventLoop, StopAsksEveryConnectionToCloseAndRunReturns) {
 
 TEST(EventLoop, PeerResetEndsOnlyThatConnection) {
   LoopFixture fixture;
-  net::UniqueFd doomed = connect_to(fixture.port);
-  net::UniqueFd survivor = connect_to(fixture.port);
+  net::UniqueFd doomed = wstest::connect_loopback(fixture.port);
+  net::UniqueFd survivor = wstest::connect_loopback(fixture.port);
   linger hard{1, 0};  // close() with a zero linger sends a reset
   ::setsockopt(doomed.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
   send_all(doomed.get(), "x");
@@ -269,7 +260,7 @@ TEST(EventLoop, RunningOutOfFileDescriptorsShedsInsteadOfSpinning) {
   ::close(ready[1]);
 
   std::vector<net::UniqueFd> clients;
-  for (int i = 0; i < 60; ++i) clients.push_back(connect_to(port));
+  for (int i = 0; i < 60; ++i) clients.push_back(wstest::connect_loopback(port));
   std::this_thread::sleep_for(300ms);
   const double cpu_before = cpu_seconds_of(child);
   std::this_thread::sleep_for(1000ms);
@@ -286,7 +277,7 @@ TEST(EventLoop, RunningOutOfFileDescriptorsShedsInsteadOfSpinning) {
   EXPECT_GT(shed, 0);
   clients.clear();
   std::this_thread::sleep_for(200ms);
-  net::UniqueFd fresh = connect_to(port);
+  net::UniqueFd fresh = wstest::connect_loopback(port);
   send_all(fresh.get(), "again");
   EXPECT_EQ(read_some(fresh.get(), 5), "again");
 

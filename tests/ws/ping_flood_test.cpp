@@ -14,6 +14,7 @@
 
 #include "net/unique_fd.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/raw_client.hpp"
 #include "ws/server.hpp"
 #include "ws/websocket.hpp"
@@ -21,18 +22,6 @@
 namespace {
 
 using namespace std::chrono_literals;
-
-net::UniqueFd connect_non_reader(std::uint16_t port) {
-  net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const int small = 4096;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
-  return fd;
-}
 
 // A masked ping with 125 bytes of payload (key 01 02 03 04).
 std::string masked_ping() {
@@ -58,7 +47,7 @@ TEST(PingFlood, PingFloodersCannotTakeTheServerPastItsBudget) {
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   std::vector<net::UniqueFd> flooders;
   for (int i = 0; i < 12; ++i) {
-    flooders.push_back(connect_non_reader(server.port()));
+    flooders.push_back(wstest::connect_loopback(server.port(), 4096));
     ASSERT_TRUE(flooders.back());
     ::send(flooders.back().get(), request.data(), request.size(), MSG_NOSIGNAL);
   }
