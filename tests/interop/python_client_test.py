@@ -14,7 +14,8 @@ section 5.2 (0, 1, 125, 126, 127, 65535, 65536) and 4 MiB, text being mixed
 a pong carrying it (5.5.2, 5.5.3); a message the client sends fragmented
 (5.4), echoed whole; the closing handshake echoing 1000 (5.5.1, 7.4.1); no
 extension negotiated (the server offers none yet, 9.1); 20 connections open at
-once, each echoing. Every await is bounded by a timeout, so a server that
+once, each echoing; /broadcast reaching every client, the sender included.
+Every await is bounded by a timeout, so a server that
 stalls fails a test instead of hanging the suite.
 
 Content is random; the seed is printed, and WS_SEED=<seed> replays a run.
@@ -200,6 +201,29 @@ class ConcurrencyTest(ServerTestCase):
             await timed(asyncio.gather(*(ws.close() for ws in conns),
                                        return_exceptions=True), 20)
         self.assertEqual([ws.close_code for ws in conns], [1000] * self.CONNECTIONS)
+
+
+class BroadcastTest(ServerTestCase):
+    """/broadcast: every message any client sends reaches every client of
+    the route, the sender included, as sent (text stays text)."""
+    CLIENTS = 5
+
+    async def test_every_client_gets_every_message(self):
+        url = URL.rsplit("/", 1)[0] + "/broadcast"
+        conns = await timed(asyncio.gather(
+            *(websockets.connect(url) for _ in range(self.CLIENTS))), 30)
+        try:
+            await asyncio.sleep(0.1)  # every subscription in place first
+            for i, ws in enumerate(conns):
+                await timed(ws.send(f"from {i}"))
+            await timed(conns[0].send(b"\x00binary"))
+            expected = {f"from {i}" for i in range(self.CLIENTS)} | {b"\x00binary"}
+            for ws in conns:
+                got = {await timed(ws.recv()) for _ in range(self.CLIENTS + 1)}
+                self.assertEqual(got, expected)
+        finally:
+            await timed(asyncio.gather(*(ws.close() for ws in conns),
+                                       return_exceptions=True), 20)
 
 
 if __name__ == "__main__":
