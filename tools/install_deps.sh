@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 # clang and libclang-rt-14-dev: libFuzzer for make fuzz and the test stage fuzz
 # (libclang_rt.fuzzer-x86_64.a is in libclang-rt-14-dev, which clang only
 # recommends, and recommends are not installed).
+# nlohmann-json3-dev: the chat route's JSON (tools/chat). chromium: the headless
+# browser of the chat page's test (tests/interop).
 bash tools/apt_install_missing.sh g++ make libssl-dev liburing-dev libgtest-dev \
-  libbenchmark-dev python3 python3-websockets clang libclang-rt-14-dev
+  libbenchmark-dev python3 python3-websockets clang libclang-rt-14-dev \
+  nlohmann-json3-dev chromium
 
 if [ ! -d tests/interop/node_modules/ws ]; then
   echo "install_deps: npm install (tests/interop)"
