@@ -13,6 +13,7 @@
 #include "ws/close_code.hpp"
 #include "ws/frame.hpp"
 #include "ws/upgrade.hpp"
+#include "ws/upgrade_hook.hpp"
 
 namespace ws {
 
@@ -51,6 +52,10 @@ struct Route {
   // Largest message this route accepts, else close 1009 (gorilla's read
   // limit); 0 means the server's max_message_size.
   std::uint64_t max_message_size = 0;
+  // After the handshake passed every RFC 6455 check, before the 101: may
+  // refuse the upgrade, pick the subprotocol, add headers, and attach the
+  // connection's state (ws/upgrade_hook.hpp). Runs on the loop thread.
+  std::function<void(const UpgradeRequest&, UpgradeResponse&)> on_upgrade = nullptr;
 };
 
 }  // namespace ws

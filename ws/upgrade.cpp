@@ -130,15 +130,21 @@ std::string_view select_subprotocol(const HttpRequest& request,
 
 void append_upgrade_response(std::string& out, const HttpRequest& request,
                              const UpgradeOptions& options) {
+  append_upgrade_response(out, request, options, select_subprotocol(request, options), {});
+}
+
+void append_upgrade_response(std::string& out, const HttpRequest& request,
+                             const UpgradeOptions& options, std::string_view subprotocol,
+                             const HeaderList& more_headers) {
   // RFC 6455 4.2.2 item 5.
   out.append("HTTP/1.1 101 Switching Protocols\r\n");
   append_header(out, "Upgrade", "websocket");
   append_header(out, "Connection", "Upgrade");
   append_header(out, "Sec-WebSocket-Accept",
                 compute_accept_key(request.header("Sec-WebSocket-Key")));
-  if (std::string_view protocol = select_subprotocol(request, options); !protocol.empty())
-    append_header(out, "Sec-WebSocket-Protocol", protocol);
+  if (!subprotocol.empty()) append_header(out, "Sec-WebSocket-Protocol", subprotocol);
   for (const auto& [name, value] : options.response_headers) append_header(out, name, value);
+  for (const auto& [name, value] : more_headers) append_header(out, name, value);
   out.append("\r\n");
 }
 
@@ -156,10 +162,14 @@ std::string_view reason_phrase(int status) noexcept {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 409:
+      return "Conflict";
     case 408:
       return "Request Timeout";
     case 426:
       return "Upgrade Required";
+    case 429:
+      return "Too Many Requests";  // RFC 6585 4
     case 431:
       return "Request Header Fields Too Large";  // RFC 6585 5
     case 500:

@@ -18,6 +18,8 @@
 
 namespace ws {
 
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 struct UpgradeOptions {
   // Called with the first Origin header value (empty if absent) and the
   // request. When empty, the default allows an absent Origin, or one whose
@@ -27,7 +29,7 @@ struct UpgradeOptions {
   // The server's preference order; the first one the client also offers wins.
   std::vector<std::string> subprotocols;
   // Extra headers on the 101. Configuration: must hold no CR or LF.
-  std::vector<std::pair<std::string, std::string>> response_headers;
+  HeaderList response_headers;
 };
 
 struct UpgradeRejection {
@@ -69,6 +71,12 @@ std::string_view select_subprotocol(const HttpRequest& request,
 // options.response_headers, blank line.
 void append_upgrade_response(std::string& out, const HttpRequest& request,
                              const UpgradeOptions& options);
+// The same with the subprotocol given (one the client offered, or "" for
+// none) and `more_headers` after the options' own: what an upgrade hook
+// decided (ws/upgrade_hook.hpp).
+void append_upgrade_response(std::string& out, const HttpRequest& request,
+                             const UpgradeOptions& options, std::string_view subprotocol,
+                             const HeaderList& more_headers);
 
 // Appends an error response: status line with the standard reason phrase,
 // Content-Type: text/plain, Content-Length, Connection: close, then `body`

@@ -408,18 +408,28 @@ void WebSocket::handle_request(const HttpRequest& request) {
           check_upgrade_request(request, route->upgrade, config_.hosts);
       rejection.status != 0)
     return reject(rejection.status, rejection.reason);
+  upgrade(request, *route);
+}
+
+// The application's hook has the last word, then the connection limit: a
+// hook that refuses costs no place under max_connections.
+void WebSocket::upgrade(const HttpRequest& request, const Route& route) {
+  UpgradeResponse decision(user_state_, select_subprotocol(request, route.upgrade));
+  if (route.on_upgrade) route.on_upgrade(UpgradeRequest(request), decision);
+  if (decision.refused()) return reject(decision.status(), decision.reason());
   if (!admit()) {
     ++context_.counters.over_capacity;
     return reject(503, "server at its connection limit");
   }
 
   std::string response;
-  append_upgrade_response(response, request, route->upgrade);
+  append_upgrade_response(response, request, route.upgrade, decision.subprotocol(),
+                          decision.headers());
   connection_.write(as_bytes(response));
-  route_ = route;
-  if (route->max_message_size != 0) reader_.set_max_message_size(route->max_message_size);
+  route_ = &route;
+  if (route.max_message_size != 0) reader_.set_max_message_size(route.max_message_size);
   path_ = request.path();
-  subprotocol_ = select_subprotocol(request, route->upgrade);
+  subprotocol_ = decision.subprotocol();
   state_ = State::open;
   arm_heartbeat(core::Clock::duration::zero());
   if (route_->handlers.on_open) route_->handlers.on_open(*this);

@@ -48,6 +48,7 @@
 #include "core/timer_wheel.hpp"
 #include "net/connection.hpp"
 #include "net/stream_handler.hpp"
+#include "ws/connection_state.hpp"
 #include "ws/loop_context.hpp"
 #include "ws/message_reader.hpp"
 
@@ -99,6 +100,12 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   // bytes, at a code point boundary (a cut sequence would be invalid UTF-8).
   void close(CloseCode code = CloseCode::normal, std::string_view reason = {});
 
+  // What the route's upgrade hook attached, if it is a T; else nullptr.
+  template <class T>
+  T* state() const noexcept {
+    return user_state_.get<T>();
+  }
+
   std::string_view path() const noexcept { return path_; }
   std::string_view subprotocol() const noexcept { return subprotocol_; }
   // Bytes queued that the peer has not read yet (frames and control frames).
@@ -133,6 +140,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   void hold(std::span<const std::uint8_t> bytes);
   void read_held_requests();
   void handle_request(const HttpRequest& request);
+  void upgrade(const HttpRequest& request, const Route& route);
   void serve_file(const HttpRequest& request);
   void reject(int status, std::string_view reason);
   void close_after_response();
@@ -173,6 +181,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   bool served_http_ = false;                  // answered a plain HTTP request
   std::string path_;
   std::string subprotocol_;
+  ConnectionState user_state_;  // the route's on_upgrade attaches it
 };
 
 }  // namespace ws
