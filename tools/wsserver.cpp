@@ -189,10 +189,10 @@ void print_counters(const ws::ServerCounters& c) {
       "wsserver: stopped; connections %llu, messages %llu, bytes received %llu, "
       "payload bytes copied %llu; handshake timeouts %llu, idle timeouts %llu, "
       "slow consumers %llu, refused at capacity %llu, closed at the memory limit %llu, "
-      "message timeouts %llu\n",
+      "message timeouts %llu, publish bytes copied %llu\n",
       n(c.connections), n(c.messages), n(c.bytes_received), n(c.bytes_copied),
       n(c.handshake_timeouts), n(c.idle_timeouts), n(c.slow_consumers), n(c.over_capacity),
-      n(c.over_memory), n(c.message_timeouts));
+      n(c.over_memory), n(c.message_timeouts), n(c.publish_copied));
 }
 
 // Buffers of 4 MiB and more (a large message being assembled, a long queue)

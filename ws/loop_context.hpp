@@ -48,6 +48,7 @@ struct ServerCounters {
   Counter over_capacity;       // upgrades refused with 503 (max_connections)
   Counter over_memory;         // closed with 1013 at max_memory
   Counter message_timeouts;    // closed with 1008 after message_timeout
+  Counter publish_copied;      // published payload bytes copied into subscribers' queues
 
   // Adds another loop's counts (a snapshot: single-writer counters).
   ServerCounters& operator+=(const ServerCounters& other) noexcept {
@@ -61,6 +62,7 @@ struct ServerCounters {
     over_capacity += other.over_capacity;
     over_memory += other.over_memory;
     message_timeouts += other.message_timeouts;
+    publish_copied += other.publish_copied;
     return *this;
   }
 };

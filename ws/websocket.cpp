@@ -47,6 +47,12 @@ std::size_t head_size(std::string_view received, int parsed) noexcept {
   return end == std::string_view::npos ? received.size() : end + 4;
 }
 
+// The header size of a frame this server built (unmasked, minimal length).
+std::size_t unmasked_header_size(std::span<const std::uint8_t> frame) noexcept {
+  const std::uint8_t length = frame[1] & 0x7F;
+  return length < 126 ? 2 : length == 126 ? 4 : 10;
+}
+
 }  // namespace
 
 std::unique_ptr<net::StreamHandler> WebSocket::accept(net::Connection& connection,
@@ -107,6 +113,7 @@ SendResult WebSocket::send_frame(const net::SharedBytesRef& frame) {
     }
     std::memcpy(out, frame->bytes().data(), frame->size());
     connection_.commit_write(frame->size());
+    context_.counters.publish_copied += frame->size() - unmasked_header_size(frame->bytes());
   } else {
     connection_.write_shared(frame);
   }

@@ -188,4 +188,26 @@ TEST(Topics, ASubscriberThatReadsNothingIsClosed1008WhileOthersKeepReceiving) {
       wstest::eventually([&] { return test.server.counters().slow_consumers == 1; }, 1000ms));
 }
 
+// The copy line (ws/websocket.cpp send_frame): a small published frame is
+// copied into each subscriber's queue, its payload counted once per
+// subscriber; a large one is queued by reference and copies nothing.
+TEST(Topics, SmallPublishedFramesAreCopiedPerSubscriberLargeOnesAreShared) {
+  TopicServer test;
+  constexpr int k = 5;
+  auto subscribers = clients(test.port(), k);
+  for (auto& s : subscribers) ASSERT_TRUE(subscribe(s, "copies"));
+  auto publisher = clients(test.port(), 1);
+  const auto copied = [&] { return test.server.counters().publish_copied.load(); };
+
+  const std::string small(20, 's');
+  ASSERT_TRUE(publisher[0].send_text("pub copies " + small));
+  for (auto& s : subscribers) ASSERT_TRUE(s.expect_text(small));
+  EXPECT_TRUE(wstest::eventually([&] { return copied() == 20u * k; }, 1000ms)) << copied();
+
+  const std::string large(16 * 1024, 'l');
+  ASSERT_TRUE(publisher[0].send_text("pub copies " + large));
+  for (auto& s : subscribers) ASSERT_TRUE(s.expect_text(large));
+  EXPECT_EQ(copied(), 20u * k) << "a 16 KiB frame must be shared, not copied";
+}
+
 }  // namespace
