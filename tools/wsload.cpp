@@ -51,10 +51,9 @@ void raise_fd_limit(const wsload::LoadOptions& o) {
   }
   const rlim_t needed = o.connections + 64 + 4 * o.threads;
   if (limit.rlim_cur < needed)
-    std::fprintf(stderr,
-                 "wsload: RLIMIT_NOFILE is %llu (hard limit), %llu needed: expect failed connects\n",
-                 static_cast<unsigned long long>(limit.rlim_cur),
-                 static_cast<unsigned long long>(needed));
+    std::fprintf(
+        stderr, "wsload: RLIMIT_NOFILE is %llu (hard limit), %llu needed: expect failed connects\n",
+        static_cast<unsigned long long>(limit.rlim_cur), static_cast<unsigned long long>(needed));
 }
 
 class Run {
@@ -89,7 +88,8 @@ class Run {
                    o_.connections, o_.duration_s);
     bool broadcast_failed = false;
     if (o_.broadcast && open_count() < o_.connections) {
-      std::fprintf(stderr, "wsload: --broadcast needs every connection open, %u of %u are: no round run\n",
+      std::fprintf(stderr,
+                   "wsload: --broadcast needs every connection open, %u of %u are: no round run\n",
                    open_count(), o_.connections);
       broadcast_failed = true;
     } else if (o_.broadcast) {
@@ -195,8 +195,8 @@ class Run {
                                                                               : "";
       std::printf("wsload: %6.1f s  %10.0f %s  %u/%u open  %llu problems%s\n",
                   static_cast<double>(now - first_progress_) / 1e9, rate,
-                  o_.broadcast ? "deliveries/s" : "msg/s", open_count(),
-                  o_.connections, static_cast<unsigned long long>(problems), phase);
+                  o_.broadcast ? "deliveries/s" : "msg/s", open_count(), o_.connections,
+                  static_cast<unsigned long long>(problems), phase);
       std::fflush(stdout);
     } else {
       first_progress_ = now;

@@ -31,9 +31,9 @@ ClientConnection::ClientConnection(Worker& worker, net::Connection& connection, 
       connection_(connection),
       id_(id),
       slot_(slot),
-      reader_(ws::ReaderOptions{.role = ws::Role::client,
-                                .max_message_size = std::max<std::uint64_t>(
-                                    worker.options().size + 1, 1 << 20)}),
+      reader_(ws::ReaderOptions{
+          .role = ws::Role::client,
+          .max_message_size = std::max<std::uint64_t>(worker.options().size + 1, 1 << 20)}),
       sent_(std::bit_ceil<std::size_t>(std::max<std::size_t>(worker.options().pipeline, 4))),
       receipts_(worker.options().broadcast ? worker.options().connections : 0) {
   const Target& target = worker_.options().target;
@@ -112,7 +112,8 @@ void ClientConnection::read_handshake(std::span<std::uint8_t> bytes) {
   }
   if (check.result < 0) {
     std::string why = "handshake rejected: " + std::string(check.reason);
-    if (check.status != 0 && check.status != 101) why += " (HTTP " + std::to_string(check.status) + ")";
+    if (check.status != 0 && check.status != 101)
+      why += " (HTTP " + std::to_string(check.status) + ")";
     fail_connect(why);
     state_ = State::done;
     connection_.abort();
@@ -162,7 +163,8 @@ void ClientConnection::read_tcp(std::span<const std::uint8_t> bytes) {
         !worker_.pattern().matches(id_, next_expect_, tcp_offset_, bytes.first(take))) {
       tcp_bad_ = true;
       count(&WorkerStats::mismatches, "echo of message " + std::to_string(next_expect_) +
-                                          " differs at or after byte " + std::to_string(tcp_offset_));
+                                          " differs at or after byte " +
+                                          std::to_string(tcp_offset_));
     }
     tcp_offset_ += take;
     bytes = bytes.subspan(take);
@@ -190,10 +192,10 @@ void ClientConnection::on_message(ws::Opcode opcode, std::span<const std::uint8_
                                         std::to_string(payload.size()) + " bytes, sent " +
                                         std::to_string(worker_.pattern().size()));
   } else if (!worker_.pattern().matches(id_, next_expect_, 0, payload)) {
-    count(&WorkerStats::mismatches,
-          "echo of message " + std::to_string(next_expect_) + " differs: got \"" +
-              describe(payload) + "\", want \"" +
-              describe(worker_.pattern().message(id_, next_expect_)) + "\"");
+    count(&WorkerStats::mismatches, "echo of message " + std::to_string(next_expect_) +
+                                        " differs: got \"" + describe(payload) + "\", want \"" +
+                                        describe(worker_.pattern().message(id_, next_expect_)) +
+                                        "\"");
   }
   echo_done(now);
 }

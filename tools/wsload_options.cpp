@@ -177,14 +177,17 @@ LoadOptions parse_options(int argc, char** argv) {
     }
   }
   if (!have_url) usage_error("missing URL");
-  if (!parse_url(o.url, o.target)) usage_error("bad URL (want ws://HOST:PORT/PATH or tcp://HOST:PORT): " + o.url);
+  if (!parse_url(o.url, o.target))
+    usage_error("bad URL (want ws://HOST:PORT/PATH or tcp://HOST:PORT): " + o.url);
   if (!o.target.websocket && o.size == 0) usage_error("tcp:// needs --size of at least 1");
   if (o.broadcast) {
     if (!o.target.websocket) usage_error("--broadcast needs a ws:// URL");
     if (o.size < PayloadPattern::checked_stamp_size)
       usage_error("--broadcast needs --size of at least 20 (the header: sender, round, check)");
     if (o.rate > 0 || o.idle || o.pipeline != 1)
-      usage_error("--broadcast sends one message per connection per round: no --rate, --idle or --pipeline");
+      usage_error(
+          "--broadcast sends one message per connection per round: no --rate, --idle or "
+          "--pipeline");
   } else if (!broadcast_only.empty()) {
     usage_error(broadcast_only + " needs --broadcast");
   }

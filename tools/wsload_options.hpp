@@ -10,28 +10,28 @@ struct Target {
   bool websocket = true;  // false: tcp:// raw echo (no handshake, no framing)
   std::string host;
   std::uint16_t port = 0;
-  std::string path = "/";     // ws:// only
-  std::string host_header;    // "host:port" as written in the URL
+  std::string path = "/";   // ws:// only
+  std::string host_header;  // "host:port" as written in the URL
 };
 
 struct LoadOptions {
   std::string url;
   Target target;
   std::uint32_t connections = 1;
-  std::uint64_t size = 20;      // payload bytes per message
-  std::uint32_t pipeline = 1;   // messages in flight per connection (closed loop)
-  double duration_s = 10;       // the measurement window
-  double warmup_s = 0;          // before it: load, but nothing counted
+  std::uint64_t size = 20;     // payload bytes per message
+  std::uint32_t pipeline = 1;  // messages in flight per connection (closed loop)
+  double duration_s = 10;      // the measurement window
+  double warmup_s = 0;         // before it: load, but nothing counted
   bool binary = true;
   unsigned threads = 1;
-  double rate = 0;              // > 0: open loop, messages/s over all connections
-  bool idle = false;            // connect, upgrade, send nothing
+  double rate = 0;    // > 0: open loop, messages/s over all connections
+  bool idle = false;  // connect, upgrade, send nothing
   bool json = false;
-  double connect_rate = 2000;   // new connections per second, all threads
+  double connect_rate = 2000;  // new connections per second, all threads
   // --broadcast: rounds of N x N deliveries (tools/wsload_broadcast.hpp).
   bool broadcast = false;
-  std::uint64_t rounds = 0;     // > 0: stop after this many measured rounds, not --duration
-  double round_timeout_s = 5;   // a round that receives nothing for this long: loss, the run ends
+  std::uint64_t rounds = 0;    // > 0: stop after this many measured rounds, not --duration
+  double round_timeout_s = 5;  // a round that receives nothing for this long: loss, the run ends
 };
 
 // Parses argv; prints usage and exits 2 on a bad command line, 0 on --help.

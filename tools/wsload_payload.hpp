@@ -56,7 +56,8 @@ class PayloadPattern {
     put_digits(h.data(), seq, 12);
     put_digits(h.data() + 12, connection, 4);
     if (header_size_ == checked_stamp_size) {
-      const std::uint64_t mix = (seq * 0x9E3779B97F4A7C15ull) ^ (connection * 0xC2B2AE3D27D4EB4Full);
+      const std::uint64_t mix =
+          (seq * 0x9E3779B97F4A7C15ull) ^ (connection * 0xC2B2AE3D27D4EB4Full);
       put_digits(h.data() + 16, mix >> 44, 4);
     }
     return h;
@@ -85,7 +86,8 @@ class PayloadPattern {
   // until the next call.
   std::span<const std::uint8_t> message(std::uint32_t connection, std::uint64_t seq) noexcept {
     const Header h = header(connection, seq);
-    if (!message_.empty()) std::memcpy(message_.data(), h.data(), std::min(header_size_, message_.size()));
+    if (!message_.empty())
+      std::memcpy(message_.data(), h.data(), std::min(header_size_, message_.size()));
     return message_;
   }
 
@@ -108,7 +110,8 @@ class PayloadPattern {
  private:
   static void put_digits(std::uint8_t* out, std::uint64_t value, std::size_t count) noexcept {
     static constexpr char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
-    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::uint8_t>(digits[(value >> (5 * i)) & 31]);
+    for (std::size_t i = 0; i < count; ++i)
+      out[i] = static_cast<std::uint8_t>(digits[(value >> (5 * i)) & 31]);
   }
 
   std::vector<std::uint8_t> message_;  // the filler, with the last header written over its start

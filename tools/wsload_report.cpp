@@ -40,8 +40,10 @@ struct Quantile {
   double q;  // 1: the maximum
   bool latency_only;
 };
-constexpr Quantile quantiles[] = {{"p50", "p50", 0.50, false},    {"p90", "p90", 0.90, true},
-                                  {"p99", "p99", 0.99, false},    {"p999", "p99.9", 0.999, false},
+constexpr Quantile quantiles[] = {{"p50", "p50", 0.50, false},
+                                  {"p90", "p90", 0.90, true},
+                                  {"p99", "p99", 0.99, false},
+                                  {"p999", "p99.9", 0.999, false},
                                   {"max", "max", 1.0, false}};
 
 // `"p50":12.3,...` for JSON, or `p50 12.3 us  ...` for the text report.
@@ -62,16 +64,15 @@ std::string percentiles(const core::Histogram& h, bool with_p90, bool json) {
 }  // namespace
 
 void print_json(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
-  std::fprintf(out, "{\"url\":%s,\"connections\":%u,\"size\":%llu,",
-               json_string(o.url).c_str(), o.connections, ull(o.size));
+  std::fprintf(out, "{\"url\":%s,\"connections\":%u,\"size\":%llu,", json_string(o.url).c_str(),
+               o.connections, ull(o.size));
   if (o.broadcast) {
     const double rate = static_cast<double>(t.deliveries) / o.duration_s;
     std::fprintf(out,
                  "\"duration_s\":%.3f,\"rounds\":%llu,\"deliveries\":%llu,"
                  "\"deliveries_per_sec\":%.1f,\"mb_per_sec\":%.3f,\"round_us\":%s,"
                  "\"lost\":%llu,\"duplicated\":%llu,\"corrupt\":%llu,",
-                 o.duration_s, ull(t.rounds), ull(t.deliveries), rate,
-                 mb(rate, o),
+                 o.duration_s, ull(t.rounds), ull(t.deliveries), rate, mb(rate, o),
                  ("{" + percentiles(t.round_time, false, true) + "}").c_str(), ull(t.lost.count),
                  ull(t.duplicated.count), ull(t.corrupt.count));
   } else {
@@ -80,9 +81,9 @@ void print_json(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
                  "\"pipeline\":%u,\"duration_s\":%.3f,\"messages\":%llu,"
                  "\"messages_per_sec\":%.1f,\"mb_per_sec\":%.3f,\"latency_us\":%s,"
                  "\"mismatches\":%llu,\"rate\":%.1f,",
-                 o.pipeline, o.duration_s, ull(t.messages), rate,
-                 mb(rate, o),
-                 ("{" + percentiles(t.latency, true, true) + "}").c_str(), ull(t.mismatches.count), o.rate);
+                 o.pipeline, o.duration_s, ull(t.messages), rate, mb(rate, o),
+                 ("{" + percentiles(t.latency, true, true) + "}").c_str(), ull(t.mismatches.count),
+                 o.rate);
   }
   std::fprintf(out,
                "\"errors\":%llu,\"closes\":%llu,\"connect_failures\":%llu,\"threads\":%u,"
@@ -101,7 +102,8 @@ void print_text(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
                o.threads == 1 ? "" : "s", o.duration_s, o.warmup_s);
   if (o.broadcast) {
     const double rate = static_cast<double>(t.deliveries) / o.duration_s;
-    std::fprintf(out, "  deliveries  %llu in %llu round%s  (%.0f deliveries/s, %.2f MB/s of payload)\n",
+    std::fprintf(out,
+                 "  deliveries  %llu in %llu round%s  (%.0f deliveries/s, %.2f MB/s of payload)\n",
                  ull(t.deliveries), ull(t.rounds), t.rounds == 1 ? "" : "s", rate, mb(rate, o));
     std::fprintf(out, "  round     %s\n", percentiles(t.round_time, false, false).c_str());
     std::fprintf(out, "  lost %llu, duplicated %llu, corrupt %llu, ", ull(t.lost.count),

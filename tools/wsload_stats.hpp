@@ -36,19 +36,19 @@ struct Tally {
 
 // Owned by one worker thread; the main thread reads it after join().
 struct WorkerStats {
-  core::Histogram latency;    // round trips finished inside the window, ns
+  core::Histogram latency;     // round trips finished inside the window, ns
   std::uint64_t messages = 0;  // echoes received inside the window
-  Tally errors;            // protocol errors, handshake rejections of open sockets...
-  Tally mismatches;        // echoes that are not the message expected next
-  Tally closes;            // connections ended by the server before we closed
-  Tally connect_failures;  // connections that never got to send
+  Tally errors;                // protocol errors, handshake rejections of open sockets...
+  Tally mismatches;            // echoes that are not the message expected next
+  Tally closes;                // connections ended by the server before we closed
+  Tally connect_failures;      // connections that never got to send
   // --broadcast (tools/wsload_broadcast.hpp).
-  core::Histogram round_time;   // measured rounds this thread completed (was last in), ns
+  core::Histogram round_time;    // measured rounds this thread completed (was last in), ns
   std::uint64_t rounds = 0;      // the same rounds, counted
   std::uint64_t deliveries = 0;  // verified messages of measured rounds, per receiver
-  Tally lost;        // messages of a round that timed out that never came
-  Tally duplicated;  // a second copy of a message already received
-  Tally corrupt;     // not a message any sender sent: content, size, opcode, round
+  Tally lost;                    // messages of a round that timed out that never came
+  Tally duplicated;              // a second copy of a message already received
+  Tally corrupt;                 // not a message any sender sent: content, size, opcode, round
 
   void merge(const WorkerStats& other);
 };
@@ -56,10 +56,10 @@ struct WorkerStats {
 // Written by a worker, read live by the main thread (progress line, ramp).
 // One writer each, so the worker updates them with plain load+store.
 struct LiveCounters {
-  std::atomic<std::uint64_t> echoes{0};   // every echo, in or out of the window
-  std::atomic<std::uint32_t> settled{0};  // connections that opened or failed to
-  std::atomic<std::uint32_t> open{0};     // upgraded and not yet ended
-  std::atomic<std::uint64_t> problems{0}; // errors + mismatches + closes + connect failures
+  std::atomic<std::uint64_t> echoes{0};    // every echo, in or out of the window
+  std::atomic<std::uint32_t> settled{0};   // connections that opened or failed to
+  std::atomic<std::uint32_t> open{0};      // upgraded and not yet ended
+  std::atomic<std::uint64_t> problems{0};  // errors + mismatches + closes + connect failures
 
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
@@ -72,7 +72,7 @@ struct LiveCounters {
 
 // Set by the main thread; workers read it on their control tick.
 struct RunControl {
-  std::atomic<int> phase{0};  // 0: ramp-up; 1: load (window below is set)
+  std::atomic<int> phase{0};           // 0: ramp-up; 1: load (window below is set)
   std::atomic<Nanos> load_start{0};    // the open loop's schedule starts here
   std::atomic<Nanos> window_start{0};  // = load_start + warmup
   std::atomic<Nanos> window_end{0};

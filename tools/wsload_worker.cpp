@@ -210,10 +210,10 @@ void WorkerStats::merge(const WorkerStats& o) {
   round_time.merge(o.round_time);
   rounds += o.rounds;
   deliveries += o.deliveries;
-  for (Tally WorkerStats::*kind : {&WorkerStats::errors, &WorkerStats::mismatches,
-                                   &WorkerStats::closes, &WorkerStats::connect_failures,
-                                   &WorkerStats::lost, &WorkerStats::duplicated,
-                                   &WorkerStats::corrupt})
+  for (Tally WorkerStats::*kind :
+       {&WorkerStats::errors, &WorkerStats::mismatches, &WorkerStats::closes,
+        &WorkerStats::connect_failures, &WorkerStats::lost, &WorkerStats::duplicated,
+        &WorkerStats::corrupt})
     (this->*kind).merge(o.*kind);
 }
 

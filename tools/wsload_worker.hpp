@@ -94,7 +94,7 @@ class Worker {
   const LoadOptions& options_;
   RunControl& control_;
   unsigned index_;
-  std::uint32_t to_open_;      // connections this worker serves
+  std::uint32_t to_open_;  // connections this worker serves
   std::uint32_t attempted_ = 0;
   Nanos ramp_start_ = 0;
   double connect_interval_ns_;  // between two connects of this worker
@@ -108,7 +108,7 @@ class Worker {
   std::uint64_t schedule_index_ = 0;
   // Broadcast.
   RoundBarrier* barrier_;
-  std::uint32_t round_holders_ = 0;  // connections that hold all of the current round
+  std::uint32_t round_holders_ = 0;           // connections that hold all of the current round
   std::uint64_t measured_from_ = UINT64_MAX;  // the first measured round begun here
 
   PayloadPattern pattern_;

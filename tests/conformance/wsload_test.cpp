@@ -7,11 +7,10 @@
 // is found next to $WSSERVER.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -139,7 +138,7 @@ class BroadcastServer {
 
   Fault fault_;
   std::uint64_t at_;
-  std::uint64_t deliveries_ = 0;        // the loop's thread only
+  std::uint64_t deliveries_ = 0;         // the loop's thread only
   std::vector<ws::WebSocket*> clients_;  // likewise
   ws::Server server_;                    // last: stopped before the rest goes
 };
@@ -206,8 +205,8 @@ class Wsload : public ::testing::Test {
 
 TEST_F(Wsload, ClosedLoopAgainstWsserverHasNonZeroRateAndNoMismatch) {
   ASSERT_NO_FATAL_FAILURE(start_server());
-  const LoadRun run = run_wsload(
-      {url(), "--connections", "8", "--pipeline", "4", "--duration", "1", "--json"});
+  const LoadRun run =
+      run_wsload({url(), "--connections", "8", "--pipeline", "4", "--duration", "1", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.describe();
   EXPECT_GT(run.field("messages_per_sec"), 0) << run.describe();
   EXPECT_GT(run.field("mb_per_sec"), 0) << run.describe();
@@ -273,8 +272,9 @@ TEST(WsloadFailures, ExitsNonZeroWhenNothingListens) {
   socklen_t length = sizeof address;
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   close(fd);
-  const LoadRun run = run_wsload({"ws://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/echo",
-                                  "--connections", "3", "--duration", "0.3", "--json"});
+  const LoadRun run =
+      run_wsload({"ws://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/echo",
+                  "--connections", "3", "--duration", "0.3", "--json"});
   EXPECT_EQ(run.exit_code, 1) << run.describe();
   EXPECT_EQ(run.field("connect_failures"), 3) << run.describe();
   EXPECT_NE(run.err.find("failed connects"), std::string::npos) << run.describe();
@@ -292,8 +292,11 @@ TEST(WsloadBroadcast, TenConnectionsTwentyRoundsDeliverEveryMessageOnce) {
     const LoadRun run = run_wsload({server.url(), "--broadcast", mode, "--connections", "10",
                                     "--threads", "2", "--rounds", "20", "--size", "100", "--json"});
     ASSERT_EQ(run.exit_code, 0) << mode << ": " << run.describe();
-    expect_fields(run, {{"rounds", 20}, {"deliveries", 10 * 10 * 20}, {"lost", 0},
-                        {"duplicated", 0}, {"corrupt", 0}});
+    expect_fields(run, {{"rounds", 20},
+                        {"deliveries", 10 * 10 * 20},
+                        {"lost", 0},
+                        {"duplicated", 0},
+                        {"corrupt", 0}});
     EXPECT_GT(run.field("deliveries_per_sec"), 0) << run.describe();
     EXPECT_GT(run.field("p50"), 0) << run.describe();
     EXPECT_GE(run.field("max"), run.field("p99")) << run.describe();
@@ -305,12 +308,15 @@ TEST_F(Wsload, BroadcastAgainstWsserversRouteOnTwoLoops) {
   std::string error;
   server_ = ServerProcess::start({"--threads", "2"}, error);
   ASSERT_NE(server_, nullptr) << error;
-  const LoadRun run = run_wsload(
-      {"ws://127.0.0.1:" + std::to_string(server_->port()) + "/broadcast", "--broadcast",
-       "--connections", "10", "--threads", "2", "--rounds", "20", "--json"});
+  const LoadRun run =
+      run_wsload({"ws://127.0.0.1:" + std::to_string(server_->port()) + "/broadcast", "--broadcast",
+                  "--connections", "10", "--threads", "2", "--rounds", "20", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.describe();
-  expect_fields(run, {{"rounds", 20}, {"deliveries", 10 * 10 * 20}, {"lost", 0},
-                      {"duplicated", 0}, {"corrupt", 0}});
+  expect_fields(run, {{"rounds", 20},
+                      {"deliveries", 10 * 10 * 20},
+                      {"lost", 0},
+                      {"duplicated", 0},
+                      {"corrupt", 0}});
 }
 
 TEST(WsloadBroadcast, ADurationRunCountsWholeRoundsOnly) {
@@ -341,8 +347,8 @@ TEST(WsloadBroadcast, ADroppedDeliveryIsALossAndExitsNonZero) {
 
 TEST(WsloadBroadcast, ADuplicatedDeliveryExitsNonZero) {
   BroadcastServer server(BroadcastServer::Fault::duplicate, 150);
-  const LoadRun run = run_wsload(
-      {server.url(), "--broadcast", "--connections", "10", "--rounds", "5", "--json"});
+  const LoadRun run =
+      run_wsload({server.url(), "--broadcast", "--connections", "10", "--rounds", "5", "--json"});
   EXPECT_EQ(run.exit_code, 1) << run.describe();
   expect_fields(run, {{"duplicated", 1}, {"rounds", 5}, {"lost", 0}, {"corrupt", 0}});
   expect_said(run, "1 duplicated messages; first: connection ");
@@ -369,9 +375,9 @@ TEST(WsloadBroadcast, RejectsWhatBroadcastCannotDo) {
 
 TEST(WsloadTcp, RawTcpEchoIsVerified) {
   TcpEchoServer server;
-  const LoadRun run = run_wsload({"tcp://127.0.0.1:" + std::to_string(server.port()),
-                                  "--connections", "3", "--pipeline", "3", "--size", "5000",
-                                  "--duration", "0.5", "--json"});
+  const LoadRun run =
+      run_wsload({"tcp://127.0.0.1:" + std::to_string(server.port()), "--connections", "3",
+                  "--pipeline", "3", "--size", "5000", "--duration", "0.5", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.describe();
   EXPECT_GT(run.field("messages"), 0) << run.describe();
   EXPECT_EQ(run.field("mismatches"), 0) << run.describe();
