@@ -43,7 +43,9 @@ LDFLAGS  := $(LDSAN) -pthread
 LIBS     := -lssl -lcrypto
 
 LIB_SRCS         := $(wildcard core/*.cpp net/*.cpp ws/*.cpp)
-UNIT_TEST_SRCS   := $(wildcard tests/core/*.cpp tests/net/*.cpp tests/ws/*.cpp)
+# The chat room (/chat): an application on the library, linked into the server.
+CHAT_SRCS        := $(wildcard tools/chat/*.cpp)
+UNIT_TEST_SRCS   := $(wildcard tests/core/*.cpp tests/net/*.cpp tests/ws/*.cpp tests/chat/*.cpp)
 SUPPORT_SRCS     := $(wildcard tests/support/*.cpp)
 CONFORMANCE_SRCS := $(wildcard tests/conformance/*.cpp)
 
@@ -68,14 +70,14 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SERVER): $(call obj,tools/wsserver.cpp) $(LIB)
+$(SERVER): $(call obj,tools/wsserver.cpp $(CHAT_SRCS)) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The load generator: tools/wsload.cpp (main) and its tools/wsload_*.cpp parts.
 $(WSLOAD): $(call obj,$(wildcard tools/wsload*.cpp)) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(LIB)
+$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS) $(CHAT_SRCS)) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -lgtest -lgtest_main -o $@
 
 $(CONFORMANCE): $(call obj,$(CONFORMANCE_SRCS) $(SUPPORT_SRCS)) $(LIB)
@@ -140,7 +142,7 @@ FUZZ_SECONDS  ?= 60
 FUZZ_FLAGS    := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
                  -fno-sanitize-recover=undefined -Wall -Wextra -pthread -I. -MMD -MP
 FUZZ_SRCS     := $(wildcard tests/fuzz/*.cpp)
-FUZZ_LIB_SRCS := $(wildcard core/*.cpp ws/*.cpp)
+FUZZ_LIB_SRCS := $(wildcard core/*.cpp ws/*.cpp) tools/chat/protocol.cpp
 FUZZ_LIB      := $(FUZZ_BUILD)/libwsserver_fuzz.a
 FUZZ_TARGETS  := $(patsubst tests/fuzz/%.cpp,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 fuzz_obj       = $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(1))

@@ -1,6 +1,8 @@
 // wsserver: the project's server. Serves /echo (text echoed as text, binary
-// as binary) on one event loop per thread until SIGINT or SIGTERM, then
-// closes every connection with 1001 and exits 0.
+// as binary), /broadcast (every message to every client), /chat?name=NICK
+// (the chat room, tools/chat) and the files of --static-dir (the chat page)
+// on one event loop per thread until SIGINT or SIGTERM, then closes every
+// connection with 1001 and exits 0.
 #include <malloc.h>
 #include <sys/stat.h>
 
@@ -13,6 +15,7 @@
 #include <string_view>
 
 #include "core/units.hpp"
+#include "tools/chat/route.hpp"
 #include "ws/host_check.hpp"
 #include "ws/server.hpp"
 #include "ws/websocket.hpp"
@@ -211,9 +214,11 @@ int main(int argc, char** argv) {
   sigset_t stop_signals = block_stop_signals();
   return_large_buffers_to_the_kernel();
 
+  chat::ChatDirectory chat_directory;  // outlives the server, whose /chat route uses it
   ws::Server server(options);
   server.route(echo_route());
   server.route(broadcast_route());
+  server.route(chat::chat_route(chat_directory));
   try {
     server.start();
   } catch (const std::exception& error) {
