@@ -16,6 +16,11 @@
 // couple of milliseconds: for the end of --rounds, and for a round that
 // receives nothing for --round-timeout, which ends the run. The figures come from
 // the barrier's own timestamps, so the polling does not blur them.
+//
+// --subscribers: the workers publish on their schedule until the window
+// ends (tools/wsload_pubsub.hpp); the main thread then waits, --drain at
+// most, until every receiver holds every message published, and counts
+// what is still missing as lost.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -87,11 +92,12 @@ class Run {
       std::fprintf(stderr, "wsload: %u of %u connections open, idle for %.1f s\n", open_count(),
                    o_.connections, o_.duration_s);
     bool broadcast_failed = false;
-    if (o_.broadcast && open_count() < o_.connections) {
-      std::fprintf(stderr,
-                   "wsload: --broadcast needs every connection open, %u of %u are: no round run\n",
-                   open_count(), o_.connections);
+    if ((o_.broadcast || o_.pubsub) && open_count() < o_.connections) {
+      std::fprintf(stderr, "wsload: %s needs every connection open, %u of %u are: %s\n",
+                   o_.broadcast ? "--broadcast" : "--subscribers", open_count(), o_.connections,
+                   o_.broadcast ? "no round run" : "nothing published");
       broadcast_failed = true;
+      control_.window_end.store(now_ns(), std::memory_order_relaxed);  // publish nothing
     } else if (o_.broadcast) {
       barrier_->start(now_ns(), window_start, window_end);
     }
@@ -133,11 +139,13 @@ class Run {
                                                          : std::min(now, window_end);
       o_.duration_s = std::max(barrier_->measured_seconds(end), 1e-6);
     }
+    if (o_.pubsub) drain();
     for (auto& w : workers_) w->stop();
     for (auto& t : threads_) t.join();
 
     wsload::WorkerStats totals;
     for (auto& w : workers_) totals.merge(w->stats());
+    if (o_.pubsub) count_lost(totals);
     if (o_.json) {
       wsload::print_json(stdout, o_, totals);
     } else {
@@ -160,6 +168,33 @@ class Run {
     std::uint64_t n = 0;
     for (auto& w : workers_) n += w->live().echoes.load(std::memory_order_relaxed);
     return n;
+  }
+  // --subscribers: every worker is done publishing, and every receiver
+  // holds every message published, or --drain has passed.
+  void drain() {
+    const Nanos deadline = now_ns() + static_cast<Nanos>(o_.drain_s * 1e9);
+    for (;;) {
+      bool done_sending = true;
+      std::uint64_t sent = 0;
+      for (auto& w : workers_) {
+        done_sending = done_sending && w->live().done_sending.load(std::memory_order_acquire);
+        sent += w->live().sent.load(std::memory_order_relaxed);
+      }
+      const Nanos now = now_ns();
+      if ((done_sending && echoes() >= sent * o_.connections) || now >= deadline) return;
+      wait_until(std::min(deadline, now + barrier_poll));
+    }
+  }
+  // Every receiver, publishers too, should hold every message published.
+  void count_lost(wsload::WorkerStats& totals) const {
+    const std::uint64_t expected = totals.published * o_.connections;
+    if (totals.received >= expected) return;
+    char why[160];
+    std::snprintf(why, sizeof why,
+                  "%llu receipts of %llu messages published to %u receivers, %g s after the window",
+                  static_cast<unsigned long long>(totals.received),
+                  static_cast<unsigned long long>(totals.published), o_.connections, o_.drain_s);
+    totals.lost.add(why, expected - totals.received);
   }
   std::uint32_t open_count() {
     std::uint32_t n = 0;
@@ -195,8 +230,8 @@ class Run {
                                                                               : "";
       std::printf("wsload: %6.1f s  %10.0f %s  %u/%u open  %llu problems%s\n",
                   static_cast<double>(now - first_progress_) / 1e9, rate,
-                  o_.broadcast ? "deliveries/s" : "msg/s", open_count(), o_.connections,
-                  static_cast<unsigned long long>(problems), phase);
+                  o_.broadcast || o_.pubsub ? "deliveries/s" : "msg/s", open_count(),
+                  o_.connections, static_cast<unsigned long long>(problems), phase);
       std::fflush(stdout);
     } else {
       first_progress_ = now;

@@ -35,7 +35,8 @@ ClientConnection::ClientConnection(Worker& worker, net::Connection& connection, 
           .role = ws::Role::client,
           .max_message_size = std::max<std::uint64_t>(worker.options().size + 1, 1 << 20)}),
       sent_(std::bit_ceil<std::size_t>(std::max<std::size_t>(worker.options().pipeline, 4))),
-      receipts_(worker.options().broadcast ? worker.options().connections : 0) {
+      receipts_(worker.options().broadcast ? worker.options().connections : 0),
+      sequences_(worker.options().pubsub ? worker.options().publishers : 0) {
   const Target& target = worker_.options().target;
   if (!target.websocket) return;  // tcp://: open once the first byte comes back
   key_ = ws::make_client_key();
@@ -78,6 +79,12 @@ void ClientConnection::send_message(Nanos at) {
 
 void ClientConnection::send_round(std::uint64_t round) {
   if (state_ == State::open) write_message(worker_.pattern().message(id_, round));
+}
+
+bool ClientConnection::send_publication(std::uint64_t seq, Nanos due) {
+  if (state_ != State::open) return false;
+  write_message(worker_.pubsub_message().build(id_, seq, due));
+  return true;
 }
 
 void ClientConnection::write_message(std::span<const std::uint8_t> message) {
@@ -179,6 +186,7 @@ void ClientConnection::read_tcp(std::span<const std::uint8_t> bytes) {
 void ClientConnection::on_message(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
   if (state_ != State::open && state_ != State::closing) return;
   if (worker_.options().broadcast) return receive_broadcast(opcode, payload);
+  if (worker_.options().pubsub) return receive_publication(opcode, payload);
   const Nanos now = now_ns();
   if (in_flight_ == 0) {
     count(&WorkerStats::mismatches,
@@ -202,16 +210,25 @@ void ClientConnection::on_message(ws::Opcode opcode, std::span<const std::uint8_
 
 // Which sender's message of which round this is, from its stamp; then
 // whether it is exactly that message, and new.
+bool ClientConnection::well_formed(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
+  const std::size_t size = worker_.pattern().size();
+  if (opcode != message_opcode()) {
+    count(&WorkerStats::corrupt, "a message with the wrong opcode");
+    return false;
+  }
+  if (payload.size() != size) {
+    count(&WorkerStats::corrupt, "a message of " + std::to_string(payload.size()) +
+                                     " bytes, all were sent with " + std::to_string(size));
+    return false;
+  }
+  return true;
+}
+
 void ClientConnection::receive_broadcast(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
   const PayloadPattern& pattern = worker_.pattern();
   std::uint32_t sender = 0;
   std::uint64_t round = 0;
-  if (opcode != message_opcode())
-    return count(&WorkerStats::corrupt, "a message with the wrong opcode");
-  if (payload.size() != pattern.size())
-    return count(&WorkerStats::corrupt, "a message of " + std::to_string(payload.size()) +
-                                            " bytes, all were sent with " +
-                                            std::to_string(pattern.size()));
+  if (!well_formed(opcode, payload)) return;
   if (!PayloadPattern::parse_stamp(payload, sender, round) || sender >= receipts_.senders() ||
       !pattern.matches(sender, round, 0, payload))
     return count(&WorkerStats::corrupt,
@@ -236,6 +253,29 @@ void ClientConnection::receive_broadcast(ws::Opcode opcode, std::span<const std:
             which() + " arrived during round " + std::to_string(receipts_.round()));
       break;
   }
+}
+
+// Which publisher's message number what this is, from its header, and
+// whether it is exactly that message; then whether it comes in order.
+// A step forward is not counted here: what it skipped is lost only if it
+// has not come by the end (the main thread counts that).
+void ClientConnection::receive_publication(ws::Opcode opcode,
+                                           std::span<const std::uint8_t> payload) {
+  const Nanos now = now_ns();
+  std::uint32_t publisher = 0;
+  std::uint64_t seq = 0;
+  Nanos due = 0;
+  if (!well_formed(opcode, payload)) return;
+  if (!worker_.pubsub_message().read(payload, publisher, seq, due) ||
+      publisher >= sequences_.publishers())
+    return count(&WorkerStats::corrupt,
+                 "a message no publisher sent (bad header, check or content): \"" +
+                     describe(payload) + "\"");
+  if (sequences_.take(publisher, seq) == PublisherSequences::Take::backwards)
+    count(&WorkerStats::reordered, "publisher " + std::to_string(publisher) + "'s message " +
+                                       std::to_string(seq) + " came after its message " +
+                                       std::to_string(sequences_.expected(publisher) - 1));
+  worker_.on_publication(due, now);
 }
 
 // The run halted because a round did not complete: if this connection is

@@ -18,6 +18,7 @@
 #include "net/connection.hpp"
 #include "net/stream_handler.hpp"
 #include "tools/wsload_broadcast.hpp"
+#include "tools/wsload_pubsub.hpp"
 #include "tools/wsload_stats.hpp"
 #include "ws/message_reader.hpp"
 
@@ -40,6 +41,9 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   void start_sending();
   // --broadcast: sends this connection's message of `round`, if open.
   void send_round(std::uint64_t round);
+  // --subscribers: sends this publisher's message `seq`, scheduled at `due`;
+  // false if not open.
+  bool send_publication(std::uint64_t seq, Nanos due);
 
  private:
   enum class State : std::uint8_t { handshaking, open, closing, done };
@@ -61,7 +65,10 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   void read_handshake(std::span<std::uint8_t> bytes);
   void read_tcp(std::span<const std::uint8_t> bytes);
   void echo_done(Nanos now);
+  // Counts a corrupt message unless it has the opcode and size sent.
+  bool well_formed(ws::Opcode opcode, std::span<const std::uint8_t> payload);
   void receive_broadcast(ws::Opcode opcode, std::span<const std::uint8_t> payload);
+  void receive_publication(ws::Opcode opcode, std::span<const std::uint8_t> payload);
   void count_loss();
   void write_message(std::span<const std::uint8_t> message);
   ws::Opcode message_opcode() const noexcept;
@@ -94,7 +101,8 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   std::vector<Nanos> sent_;        // ring, capacity a power of two
   std::size_t sent_head_ = 0;
   std::size_t in_flight_ = 0;
-  RoundReceipts receipts_;  // --broadcast; no senders otherwise
+  RoundReceipts receipts_;        // --broadcast; no senders otherwise
+  PublisherSequences sequences_;  // --subscribers; no publishers otherwise
 };
 
 }  // namespace wsload

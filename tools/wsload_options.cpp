@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "tools/wsload_payload.hpp"
+#include "tools/wsload_pubsub.hpp"
 
 namespace wsload {
 namespace {
@@ -35,9 +36,20 @@ constexpr const char* usage_text =
     "  --round-timeout SECONDS  --broadcast: a round that receives nothing for this long\n"
     "                         counts its missing messages as lost and ends the run\n"
     "                         (default 5)\n"
+    "  --subscribers N        publish/subscribe, for a route that sends every message to\n"
+    "                         every client (ws://HOST:PORT/broadcast): N connections that\n"
+    "                         only receive, and --publishers P that send --rate messages/s\n"
+    "                         in all (open loop, R / P each); every receiver, publishers\n"
+    "                         included, checks each publisher's sequence. Reports latency\n"
+    "                         from the scheduled send to each receipt, deliveries/s, lost\n"
+    "                         and reordered messages. --size is at least 32 here, and by\n"
+    "                         default (a header: publisher, sequence, send time, check)\n"
+    "  --publishers P         --subscribers: sending connections (default 1)\n"
+    "  --drain SECONDS        --subscribers: after the window, how long messages in flight\n"
+    "                         may take to arrive before they count as lost (default 5)\n"
     "  --json                 print one JSON object instead of the report\n"
-    "Exits 1 if any message mismatched, was lost, duplicated or corrupt, any connect\n"
-    "failed, or any error or unexpected close happened (the reason is on stderr);\n"
+    "Exits 1 if any message mismatched, was lost, duplicated, reordered or corrupt, any\n"
+    "connect failed, or any error or unexpected close happened (the reason is on stderr);\n"
     "2 on a bad command line.\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -116,6 +128,9 @@ LoadOptions parse_options(int argc, char** argv) {
   LoadOptions o;
   bool have_url = false;
   std::string broadcast_only;  // the last flag given that only --broadcast takes
+  std::string pubsub_only;     // likewise for --subscribers
+  bool connections_given = false;
+  bool size_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -152,8 +167,19 @@ LoadOptions parse_options(int argc, char** argv) {
     const char* value = argv[++i];
     if (flag == "--connections") {
       o.connections = static_cast<std::uint32_t>(parse_count(flag, value, 1, 1'000'000));
+      connections_given = true;
+    } else if (flag == "--subscribers") {
+      o.subscribers = static_cast<std::uint32_t>(parse_count(flag, value, 0, 1'000'000));
+      o.pubsub = true;
+    } else if (flag == "--publishers") {
+      o.publishers = static_cast<std::uint32_t>(parse_count(flag, value, 1, 10'000));
+      pubsub_only = flag;
+    } else if (flag == "--drain") {
+      o.drain_s = parse_double(flag, value, 0, 1e6);
+      pubsub_only = flag;
     } else if (flag == "--size") {
       o.size = parse_count(flag, value, 0, 64ull << 20);
+      size_given = true;
     } else if (flag == "--pipeline") {
       o.pipeline = static_cast<std::uint32_t>(parse_count(flag, value, 1, 1'000'000));
     } else if (flag == "--duration") {
@@ -190,6 +216,23 @@ LoadOptions parse_options(int argc, char** argv) {
           "--pipeline");
   } else if (!broadcast_only.empty()) {
     usage_error(broadcast_only + " needs --broadcast");
+  }
+  if (o.pubsub) {
+    if (!o.target.websocket) usage_error("--subscribers needs a ws:// URL");
+    if (o.publishers == 0) o.publishers = 1;
+    if (o.rate <= 0) usage_error("--subscribers needs --rate (messages/s, all publishers)");
+    if (!size_given) o.size = PubSubMessage::header_size;
+    if (o.size < PubSubMessage::header_size)
+      usage_error(
+          "--subscribers needs --size of at least 32 (the header: publisher, sequence, send "
+          "time, check)");
+    if (o.broadcast || o.idle || o.pipeline != 1 || connections_given)
+      usage_error(
+          "--subscribers counts its connections itself (N + P) and sends on a schedule: no "
+          "--connections, --broadcast, --idle or --pipeline");
+    o.connections = o.subscribers + o.publishers;
+  } else if (!pubsub_only.empty()) {
+    usage_error(pubsub_only + " needs --subscribers");
   }
   if (o.threads > o.connections) o.threads = o.connections;
   return o;

@@ -32,6 +32,12 @@ struct LoadOptions {
   bool broadcast = false;
   std::uint64_t rounds = 0;    // > 0: stop after this many measured rounds, not --duration
   double round_timeout_s = 5;  // a round that receives nothing for this long: loss, the run ends
+  // --subscribers N --publishers P --rate R (tools/wsload_pubsub.hpp);
+  // connections is then N + P.
+  bool pubsub = false;
+  std::uint32_t subscribers = 0;
+  std::uint32_t publishers = 0;
+  double drain_s = 5;  // after the window, at most this long for messages in flight
 };
 
 // Parses argv; prints usage and exits 2 on a bad command line, 0 on --help.

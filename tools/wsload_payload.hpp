@@ -68,17 +68,30 @@ class PayloadPattern {
   // matches() does that.
   static bool parse_stamp(std::span<const std::uint8_t> bytes, std::uint32_t& connection,
                           std::uint64_t& seq) noexcept {
-    if (bytes.size() < stamp_size) return false;
-    std::uint64_t values[2] = {0, 0};
-    for (std::size_t i = stamp_size; i-- > 0;) {
-      const std::uint8_t c = bytes[i];
+    std::uint64_t id = 0;
+    if (bytes.size() < stamp_size || !parse_digits(bytes.data(), 12, seq) ||
+        !parse_digits(bytes.data() + 12, 4, id))
+      return false;
+    connection = static_cast<std::uint32_t>(id);
+    return true;
+  }
+
+  // `count` base-32 digits of `value`, low digits first (the stamp's form).
+  static void put_digits(std::uint8_t* out, std::uint64_t value, std::size_t count) noexcept {
+    static constexpr char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
+    for (std::size_t i = 0; i < count; ++i)
+      out[i] = static_cast<std::uint8_t>(digits[(value >> (5 * i)) & 31]);
+  }
+  // Reads them back; false on a character put_digits never writes.
+  static bool parse_digits(const std::uint8_t* in, std::size_t count,
+                           std::uint64_t& value) noexcept {
+    value = 0;
+    for (std::size_t i = count; i-- > 0;) {
+      const std::uint8_t c = in[i];
       const int digit = c >= 'a' && c <= 'z' ? c - 'a' : c >= '2' && c <= '7' ? c - '2' + 26 : -1;
       if (digit < 0) return false;
-      std::uint64_t& v = values[i >= 12];
-      v = (v << 5) | static_cast<std::uint64_t>(digit);
+      value = (value << 5) | static_cast<std::uint64_t>(digit);
     }
-    seq = values[0];
-    connection = static_cast<std::uint32_t>(values[1]);
     return true;
   }
 
@@ -103,17 +116,17 @@ class PayloadPattern {
       for (; i < bytes.size() && offset + i < header_size_; ++i)
         if (bytes[i] != h[offset + i]) return false;
     }
-    if (i == bytes.size()) return true;
-    return std::memcmp(bytes.data() + i, message_.data() + offset + i, bytes.size() - i) == 0;
+    return filler_matches(offset + i, bytes.subspan(i));
+  }
+
+  // Whether `bytes` is the filler at [offset, offset + bytes.size()), for an
+  // offset past every header (a layout of the caller's own, as pubsub's).
+  bool filler_matches(std::size_t offset, std::span<const std::uint8_t> bytes) const noexcept {
+    if (offset + bytes.size() > message_.size()) return false;
+    return bytes.empty() || std::memcmp(bytes.data(), message_.data() + offset, bytes.size()) == 0;
   }
 
  private:
-  static void put_digits(std::uint8_t* out, std::uint64_t value, std::size_t count) noexcept {
-    static constexpr char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
-    for (std::size_t i = 0; i < count; ++i)
-      out[i] = static_cast<std::uint8_t>(digits[(value >> (5 * i)) & 31]);
-  }
-
   std::vector<std::uint8_t> message_;  // the filler, with the last header written over its start
   std::size_t header_size_;            // stamp_size, or checked_stamp_size (--broadcast)
 };

@@ -25,7 +25,11 @@ std::string json_string(const std::string& s) {
 double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
 const char* mode(const LoadOptions& o) {
-  return o.broadcast ? "broadcast" : o.idle ? "idle" : o.rate > 0 ? "open" : "closed";
+  return o.broadcast  ? "broadcast"
+         : o.pubsub   ? "pubsub"
+         : o.idle     ? "idle"
+         : o.rate > 0 ? "open"
+                      : "closed";
 }
 
 unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
@@ -75,6 +79,17 @@ void print_json(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
                  o.duration_s, ull(t.rounds), ull(t.deliveries), rate, mb(rate, o),
                  ("{" + percentiles(t.round_time, false, true) + "}").c_str(), ull(t.lost.count),
                  ull(t.duplicated.count), ull(t.corrupt.count));
+  } else if (o.pubsub) {
+    const double rate = static_cast<double>(t.deliveries) / o.duration_s;
+    std::fprintf(out,
+                 "\"subscribers\":%u,\"publishers\":%u,\"rate\":%.1f,\"duration_s\":%.3f,"
+                 "\"published\":%llu,\"deliveries\":%llu,\"deliveries_per_sec\":%.1f,"
+                 "\"mb_per_sec\":%.3f,\"latency_us\":%s,\"lost\":%llu,\"reordered\":%llu,"
+                 "\"corrupt\":%llu,",
+                 o.subscribers, o.publishers, o.rate, o.duration_s, ull(t.published),
+                 ull(t.deliveries), rate, mb(rate, o),
+                 ("{" + percentiles(t.latency, true, true) + "}").c_str(), ull(t.lost.count),
+                 ull(t.reordered.count), ull(t.corrupt.count));
   } else {
     const double rate = static_cast<double>(t.messages) / o.duration_s;
     std::fprintf(out,
@@ -95,7 +110,8 @@ void print_json(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
 void print_text(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
   std::fprintf(out, "wsload %s: %u connections, %llu-byte %s messages, %s", o.url.c_str(),
                o.connections, ull(o.size), o.binary ? "binary" : "text", mode(o));
-  if (!o.broadcast) std::fprintf(out, " loop");
+  if (o.pubsub) std::fprintf(out, " (%u subscribers, %u publishers)", o.subscribers, o.publishers);
+  if (!o.broadcast && !o.pubsub) std::fprintf(out, " loop");
   if (o.rate > 0 && !o.idle) std::fprintf(out, " at %.0f msg/s", o.rate);
   if (!o.idle && !o.broadcast && o.rate <= 0) std::fprintf(out, ", pipeline %u", o.pipeline);
   std::fprintf(out, ", %u thread%s, %.3f s (+%.1f s warm-up)\n", o.threads,
@@ -108,6 +124,16 @@ void print_text(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
     std::fprintf(out, "  round     %s\n", percentiles(t.round_time, false, false).c_str());
     std::fprintf(out, "  lost %llu, duplicated %llu, corrupt %llu, ", ull(t.lost.count),
                  ull(t.duplicated.count), ull(t.corrupt.count));
+  } else if (o.pubsub) {
+    const double rate = static_cast<double>(t.deliveries) / o.duration_s;
+    std::fprintf(out,
+                 "  published  %llu messages (warm-up included); deliveries %llu  (%.0f "
+                 "deliveries/s, %.2f MB/s of payload)\n",
+                 ull(t.published), ull(t.deliveries), rate, mb(rate, o));
+    std::fprintf(out, "  latency   %s  (scheduled send to receipt)\n",
+                 percentiles(t.latency, true, false).c_str());
+    std::fprintf(out, "  lost %llu, reordered %llu, corrupt %llu, ", ull(t.lost.count),
+                 ull(t.reordered.count), ull(t.corrupt.count));
   } else {
     const double rate = static_cast<double>(t.messages) / o.duration_s;
     std::fprintf(out, "  messages  %llu  (%.0f msg/s, %.2f MB/s of payload)\n", ull(t.messages),
@@ -138,9 +164,13 @@ bool report_failures(std::FILE* err, const LoadOptions& o, const WorkerStats& t,
   say(t.lost, "lost messages");
   say(t.duplicated, "duplicated messages");
   say(t.corrupt, "corrupt messages");
-  if (o.broadcast ? t.rounds == 0 && stall.empty() : !o.idle && t.messages == 0) {
+  say(t.reordered, "reordered messages");
+  if (o.broadcast ? t.rounds == 0 && stall.empty()
+      : o.pubsub  ? t.deliveries == 0
+                  : !o.idle && t.messages == 0) {
     failed = true;
     std::fprintf(err, o.broadcast ? "wsload: no round completed inside the measurement window\n"
+                      : o.pubsub  ? "wsload: nothing was delivered inside the measurement window\n"
                                   : "wsload: no echo came back inside the measurement window\n");
   }
   return failed;

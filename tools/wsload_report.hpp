@@ -21,8 +21,14 @@ namespace wsload {
 //    "deliveries_per_sec", "mb_per_sec" (payload bytes delivered per second
 //    / 1e6), "round_us": {"p50", "p99", "p999", "max"}, "lost",
 //    "duplicated", "corrupt",
+//  or for --subscribers
+//    "subscribers", "publishers", "rate", "duration_s", "published"
+//    (messages sent, warm-up included), "deliveries" (receipts of messages
+//    scheduled inside the window, every receiver), "deliveries_per_sec",
+//    "mb_per_sec", "latency_us" (scheduled send to receipt): {"p50", "p90",
+//    "p99", "p999", "max"}, "lost", "reordered", "corrupt",
 //  then "errors", "closes", "connect_failures", "threads", "mode" ("closed",
-//  "open", "idle" or "broadcast"), "binary", "warmup_s"}.
+//  "open", "idle", "broadcast" or "pubsub"), "binary", "warmup_s"}.
 void print_json(std::FILE* out, const LoadOptions& options, const WorkerStats& totals);
 void print_text(std::FILE* out, const LoadOptions& options, const WorkerStats& totals);
 

@@ -49,6 +49,11 @@ struct WorkerStats {
   Tally lost;                    // messages of a round that timed out that never came
   Tally duplicated;              // a second copy of a message already received
   Tally corrupt;                 // not a message any sender sent: content, size, opcode, round
+  // --subscribers (tools/wsload_pubsub.hpp); latency and deliveries above
+  // count receipts of messages scheduled inside the window.
+  std::uint64_t published = 0;  // messages sent, warm-up included
+  std::uint64_t received = 0;   // verified receipts of any of them, every receiver
+  Tally reordered;              // a publisher's message older than one already received
 
   void merge(const WorkerStats& other);
 };
@@ -60,6 +65,10 @@ struct LiveCounters {
   std::atomic<std::uint32_t> settled{0};   // connections that opened or failed to
   std::atomic<std::uint32_t> open{0};      // upgraded and not yet ended
   std::atomic<std::uint64_t> problems{0};  // errors + mismatches + closes + connect failures
+  // --subscribers: messages published so far, and whether that is final
+  // (release: set after the last count of sent).
+  std::atomic<std::uint64_t> sent{0};
+  std::atomic<bool> done_sending{false};
 
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);

@@ -59,7 +59,11 @@ Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index,
           },
           net::EventLoop::Options{.shutdown_timeout = std::chrono::milliseconds(2000)})),
       control_timer_([this] { control_tick(); }) {
-  if (!options.idle && options.rate > 0) rate_interval_ns_ = 1e9 * options.threads / options.rate;
+  if (options.pubsub) {  // one schedule for all publishers (tools/wsload_pubsub.hpp)
+    if (index < options.publishers) rate_interval_ns_ = 1e9 / options.rate;
+  } else if (!options.idle && options.rate > 0) {
+    rate_interval_ns_ = 1e9 * options.threads / options.rate;
+  }
   connections_.reserve(to_open_);
 }
 
@@ -123,8 +127,12 @@ void Worker::start_load() {
     return;
   }
   schedule_origin_ = control_.load_start.load(std::memory_order_relaxed);
-  // Stagger the threads' schedules so that together they are even.
-  schedule_origin_ += static_cast<Nanos>(rate_interval_ns_ * index_ / options_.threads);
+  if (options_.pubsub) {
+    if (rate_interval_ns_ <= 0) return finish_sending();  // holds no publisher
+  } else {
+    // Stagger the threads' schedules so that together they are even.
+    schedule_origin_ += static_cast<Nanos>(rate_interval_ns_ * index_ / options_.threads);
+  }
   start_ticker();
 }
 
@@ -150,6 +158,7 @@ void Worker::start_ticker() {
 void Worker::pace() noexcept {
   if (!ticking() || connections_.empty()) return;
   const Nanos now = now_ns();
+  if (options_.pubsub) return publish_due(now);
   const std::size_t n = connections_.size();
   for (;;) {
     const Nanos due =
@@ -159,6 +168,42 @@ void Worker::pace() noexcept {
     ++schedule_index_;
     if (c) c->send_message(due);  // a closed connection's turn is skipped
   }
+}
+
+// Message k of the one schedule is publisher k mod P's number k / P; this
+// worker sends those of its own publishers (p mod threads == index, at slot
+// p / threads), and none due at or after the end of the window (which
+// SIGINT may bring forward).
+void Worker::publish_due(Nanos now) noexcept {
+  const Nanos end = control_.window_end.load(std::memory_order_relaxed);
+  for (;;) {
+    const Nanos due =
+        schedule_origin_ + static_cast<Nanos>(std::llround(schedule_index_ * rate_interval_ns_));
+    if (due >= end) return finish_sending();
+    if (due > now) return;
+    const std::uint64_t k = schedule_index_++;
+    const auto publisher = static_cast<std::uint32_t>(k % options_.publishers);
+    if (publisher % options_.threads != index_) continue;
+    const std::size_t slot = publisher / options_.threads;
+    ClientConnection* c = slot < connections_.size() ? connections_[slot] : nullptr;
+    if (c && c->send_publication(k / options_.publishers, due)) {
+      ++stats_.published;
+      LiveCounters::bump(live_.sent);
+    }
+  }
+}
+
+void Worker::finish_sending() noexcept {
+  sending_over_ = true;
+  live_.done_sending.store(true, std::memory_order_release);
+}
+
+void Worker::on_publication(Nanos due, Nanos now) noexcept {
+  LiveCounters::bump(live_.echoes);
+  ++stats_.received;
+  if (due < window_start_ || due >= window_end_) return;
+  ++stats_.deliveries;
+  stats_.latency.record(static_cast<std::uint64_t>(std::max<Nanos>(now - due, 0)));
 }
 
 void Worker::on_upgraded(ClientConnection& connection) {
@@ -210,10 +255,12 @@ void WorkerStats::merge(const WorkerStats& o) {
   round_time.merge(o.round_time);
   rounds += o.rounds;
   deliveries += o.deliveries;
+  published += o.published;
+  received += o.received;
   for (Tally WorkerStats::*kind :
        {&WorkerStats::errors, &WorkerStats::mismatches, &WorkerStats::closes,
         &WorkerStats::connect_failures, &WorkerStats::lost, &WorkerStats::duplicated,
-        &WorkerStats::corrupt})
+        &WorkerStats::corrupt, &WorkerStats::reordered})
     (this->*kind).merge(o.*kind);
 }
 

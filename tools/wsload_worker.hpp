@@ -21,6 +21,9 @@
 //   (tools/wsload_broadcast.hpp): begin_round() sends one message per
 //   connection; a worker whose connections all hold the round arrives at
 //   the barrier.
+// - pubsub (--subscribers): the open loop's ticker drives one schedule for
+//   all publishers (tools/wsload_pubsub.hpp); publish_due() sends what is
+//   due from this worker's publishers, until the window ends.
 //
 // Thread safety: construct and read stats() from the main thread before
 // run() and after it returns; stop() and defer_round() from any thread; the
@@ -35,6 +38,7 @@
 #include "net/event_loop.hpp"
 #include "tools/wsload_options.hpp"
 #include "tools/wsload_payload.hpp"
+#include "tools/wsload_pubsub.hpp"
 #include "tools/wsload_stats.hpp"
 #include "ws/client_frame.hpp"
 
@@ -81,7 +85,13 @@ class Worker {
   bool round_stalled(std::uint64_t round) const noexcept;
   // Open loop: sends every message that is due.
   void pace() noexcept;
-  bool ticking() const noexcept { return started_ && !stopping_ && rate_interval_ns_ > 0; }
+  bool ticking() const noexcept {
+    return started_ && !stopping_ && rate_interval_ns_ > 0 && !sending_over_;
+  }
+  // --subscribers: the pubsub message layout, and a verified receipt of a
+  // message scheduled at `due`.
+  PubSubMessage& pubsub_message() noexcept { return pubsub_message_; }
+  void on_publication(Nanos due, Nanos now) noexcept;
 
  private:
   void control_tick();
@@ -90,6 +100,8 @@ class Worker {
   void start_load();
   void start_ticker();
   void begin_round(std::uint64_t round, bool measured);
+  void publish_due(Nanos now) noexcept;
+  void finish_sending() noexcept;  // --subscribers: this worker sends no more
 
   const LoadOptions& options_;
   RunControl& control_;
@@ -106,12 +118,14 @@ class Worker {
   double rate_interval_ns_ = 0;  // between two sends of this worker; 0 = closed loop
   Nanos schedule_origin_ = 0;
   std::uint64_t schedule_index_ = 0;
+  bool sending_over_ = false;  // --subscribers: past the window's end
   // Broadcast.
   RoundBarrier* barrier_;
   std::uint32_t round_holders_ = 0;           // connections that hold all of the current round
   std::uint64_t measured_from_ = UINT64_MAX;  // the first measured round begun here
 
   PayloadPattern pattern_;
+  PubSubMessage pubsub_message_{pattern_};
   ws::MaskKeySource keys_;
   WorkerStats stats_;
   LiveCounters live_;

@@ -2,8 +2,9 @@
 // as a black box, briefly, against the real server and against servers
 // written here to misbehave: it must report a non-zero rate and no
 // mismatches against a correct echo, and exit non-zero when echoes are
-// corrupted or nothing listens. --broadcast runs against a broadcast route
-// written here, which can drop, duplicate or corrupt one delivery. wsload
+// corrupted or nothing listens. --broadcast and --subscribers run against a
+// broadcast route written here, which can drop, duplicate or corrupt one
+// delivery, and against wsserver's own /broadcast. wsload
 // is found next to $WSSERVER.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -371,6 +372,69 @@ TEST(WsloadBroadcast, RejectsWhatBroadcastCannotDo) {
   EXPECT_EQ(run_wsload({"tcp://127.0.0.1:1", "--broadcast"}).exit_code, 2);
   EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/broadcast", "--broadcast", "--rate", "10"}).exit_code, 2);
   EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/broadcast", "--rounds", "3"}).exit_code, 2);
+}
+
+// --subscribers: 50 receivers and 2 publishers at 200 messages/s in all for
+// 1 s, on two server loops and two wsload threads. The schedule fixes what is
+// published (200 messages, 100 from each); every one of the 52 receivers,
+// publishers included, must get each once and in order.
+TEST_F(Wsload, PubSubAgainstWsserversRouteOnTwoLoops) {
+  std::string error;
+  server_ = ServerProcess::start({"--threads", "2"}, error);
+  ASSERT_NE(server_, nullptr) << error;
+  const LoadRun run = run_wsload(
+      {"ws://127.0.0.1:" + std::to_string(server_->port()) + "/broadcast", "--subscribers", "50",
+       "--publishers", "2", "--rate", "200", "--duration", "1", "--threads", "2", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  expect_fields(run, {{"connections", 52},
+                      {"published", 200},
+                      {"deliveries", 200 * 52},
+                      {"lost", 0},
+                      {"reordered", 0},
+                      {"corrupt", 0},
+                      {"errors", 0}});
+  EXPECT_NE(run.out.find("\"mode\":\"pubsub\""), std::string::npos) << run.describe();
+  EXPECT_GT(run.field("p50"), 0) << run.describe();
+}
+
+TEST(WsloadPubSub, ADroppedDeliveryIsLostAndExitsNonZero) {
+  BroadcastServer server(BroadcastServer::Fault::drop, 30);
+  const LoadRun run = run_wsload({server.url(), "--subscribers", "8", "--publishers", "2", "--rate",
+                                  "100", "--duration", "0.3", "--drain", "0.5", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  expect_fields(run, {{"lost", 1}, {"reordered", 0}, {"corrupt", 0}});
+  expect_said(run, "1 lost messages; first: ");
+}
+
+TEST(WsloadPubSub, ADuplicatedDeliveryIsABackwardsStepAndExitsNonZero) {
+  BroadcastServer server(BroadcastServer::Fault::duplicate, 30);
+  const LoadRun run = run_wsload({server.url(), "--subscribers", "8", "--publishers", "2", "--rate",
+                                  "100", "--duration", "0.3", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  expect_fields(run, {{"reordered", 1}, {"lost", 0}, {"corrupt", 0}});
+  expect_said(run, "1 reordered messages; first: connection ");
+}
+
+TEST(WsloadPubSub, ACorruptDeliveryExitsNonZero) {
+  BroadcastServer server(BroadcastServer::Fault::corrupt, 30);
+  const LoadRun run =
+      run_wsload({server.url(), "--subscribers", "8", "--publishers", "2", "--rate", "100",
+                  "--duration", "0.3", "--drain", "0.5", "--text", "--size", "64", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  // The intact message never came: lost as well.
+  expect_fields(run, {{"corrupt", 1}, {"lost", 1}, {"reordered", 0}});
+  expect_said(run, "1 corrupt messages; first: connection ");
+}
+
+TEST(WsloadPubSub, RejectsWhatPubSubCannotDo) {
+  const std::string url = "ws://127.0.0.1:1/broadcast";
+  EXPECT_EQ(run_wsload({url, "--subscribers", "5"}).exit_code, 2) << "no --rate";
+  EXPECT_EQ(run_wsload({url, "--subscribers", "5", "--rate", "10", "--size", "31"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({url, "--subscribers", "5", "--rate", "10", "--connections", "3"}).exit_code,
+            2);
+  EXPECT_EQ(run_wsload({url, "--subscribers", "5", "--rate", "10", "--broadcast"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({url, "--publishers", "2", "--rate", "10"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"tcp://127.0.0.1:1", "--subscribers", "5", "--rate", "10"}).exit_code, 2);
 }
 
 TEST(WsloadTcp, RawTcpEchoIsVerified) {
