@@ -15,7 +15,7 @@ bash tools/apt_install_missing.sh g++ make libssl-dev liburing-dev libgtest-dev 
   libbenchmark-dev python3 python3-websockets clang libclang-rt-14-dev \
   nlohmann-json3-dev chromium
 
-if [ ! -d tests/interop/node_modules/ws ]; then
+if [ ! -d tests/interop/node_modules/ws ] || [ ! -d tests/interop/node_modules/playwright-core ]; then
   echo "install_deps: npm install (tests/interop)"
   (cd tests/interop && npm install --no-audit --no-fund --silent)
 fi

@@ -6,9 +6,10 @@
 # Starts the server on an ephemeral port (read from its first stdout line,
 # "wsserver: listening on 127.0.0.1:PORT ..."), runs the python3-websockets
 # client (python_client_test.py) and the Node ws client (node_client_test.mjs)
-# against ws://127.0.0.1:PORT/echo, then sends SIGTERM with connections still
-# open (shutdown_watch.py): each must get close code 1001 and the server must
-# exit 0. Exits non-zero if anything failed.
+# against ws://127.0.0.1:PORT/echo, and the chat page in headless Chromium
+# (browser_chat_test.mjs, with a server of its own), then sends SIGTERM with
+# connections still open (shutdown_watch.py): each must get close code 1001
+# and the server must exit 0. Exits non-zero if anything failed.
 #
 # Besides the clients' own summaries ("Ran N tests" / "OK" / "FAILED (...)" from
 # unittest, "# pass N" / "# fail N" from node --test), this script's own checks
@@ -150,6 +151,16 @@ if [ -d "$here/node_modules/ws" ]; then
   run_client node-ws env WS_URL="$url" node --test --test-reporter=tap "$here/node_client_test.mjs"
 else
   check FAIL "node-ws: tests/interop/node_modules/ws missing (run: make deps)"
+fi
+
+# The chat page (static/) in headless Chromium through playwright-core. It
+# starts a wsserver of its own, since it kills and restarts it.
+if [ ! -d "$here/node_modules/playwright-core" ]; then
+  check FAIL "browser-chat: tests/interop/node_modules/playwright-core missing (run: make deps)"
+elif [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  check FAIL "browser-chat: no Chromium at ${CHROMIUM:-/usr/bin/chromium} (run: make deps)"
+else
+  run_client browser-chat env WSSERVER="$server" node --test --test-reporter=tap "$here/browser_chat_test.mjs"
 fi
 
 # ---- SIGTERM with connections open: close 1001 to each, then exit 0 -----------
