@@ -22,6 +22,7 @@ Content is random; the seed is printed, and WS_SEED=<seed> replays a run.
 """
 
 import asyncio
+import json
 import os
 import random
 import sys
@@ -224,6 +225,91 @@ class BroadcastTest(ServerTestCase):
         finally:
             await timed(asyncio.gather(*(ws.close() for ws in conns),
                                        return_exceptions=True), 20)
+
+
+class ChatTest(ServerTestCase):
+    """/chat?name=NICK: python3-websockets clients chat through the server,
+    spread over its loops (run.sh starts it with --threads 4): greeting,
+    nick refusals, a room message to every member, a whisper to its target
+    alone, an error that leaves the connection open."""
+    NICKS = [f"py{i}" for i in range(6)]
+
+    def chat_url(self, nick):
+        return URL.rsplit("/", 1)[0] + "/chat?name=" + nick
+
+    async def recv_json(self, ws):
+        return json.loads(await timed(ws.recv()))
+
+    async def recv_type(self, ws, kind):
+        """The next message of this type, past others' comings and goings."""
+        for _ in range(100):
+            message = await self.recv_json(ws)
+            if message["type"] == kind:
+                return message
+            self.assertIn(message["type"], ("joined", "left", "members"), message)
+        self.fail(f"no {kind} in 100 messages")
+
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.conns = {}
+        for nick in self.NICKS:
+            ws = await timed(websockets.connect(self.chat_url(nick)), 10)
+            self.conns[nick] = ws
+            first = await self.recv_json(ws)
+            self.assertEqual(first, {"type": "welcome", "name": nick, "rooms": ["lobby"]})
+            greeting = await self.recv_type(ws, "members")
+            self.assertEqual(greeting["room"], "lobby")
+            self.assertIn(nick, greeting["names"])
+
+    async def asyncTearDown(self):
+        await timed(asyncio.gather(*(ws.close() for ws in self.conns.values()),
+                                   return_exceptions=True), 20)
+
+    async def test_nicks_taken_or_bad_are_refused(self):
+        for nick, status in (("py0", 409), ("bad%20nick", 400), ("x" * 33, 400)):
+            # InvalidStatusCode (websockets 10, Debian 12's) or InvalidStatus (13+).
+            with self.assertRaises(websockets.exceptions.InvalidHandshake) as refused:
+                await timed(websockets.connect(self.chat_url(nick)), 10)
+            error = refused.exception
+            code = getattr(error, "status_code", None) or error.response.status_code
+            self.assertEqual(code, status, nick)
+
+    async def test_a_room_message_reaches_every_member(self):
+        for ws in self.conns.values():
+            await timed(ws.send(json.dumps({"type": "join", "room": "interop"})))
+            members = await self.recv_type(ws, "members")
+            self.assertEqual(members["room"], "interop")
+        sender = self.conns["py2"]
+        await timed(sender.send(json.dumps(
+            {"type": "say", "room": "interop", "text": "h\u00e9llo \u2603"})))
+        for nick, ws in self.conns.items():
+            message = await self.recv_type(ws, "message")
+            self.assertEqual((message["room"], message["from"], message["text"]),
+                             ("interop", "py2", "h\u00e9llo \u2603"), nick)
+            self.assertIsInstance(message["ts"], int)
+
+    async def test_a_whisper_reaches_only_its_target(self):
+        await timed(self.conns["py1"].send(json.dumps(
+            {"type": "whisper", "to": "py5", "text": "psst"})))
+        for nick in ("py1", "py5"):
+            private = await self.recv_type(self.conns[nick], "private")
+            self.assertEqual((private["from"], private["to"], private["text"]),
+                             ("py1", "py5", "psst"))
+        for nick in ("py0", "py2", "py3", "py4"):  # a who's answer marks the end
+            ws = self.conns[nick]
+            await timed(ws.send(json.dumps({"type": "who", "room": "lobby"})))
+            while (message := await self.recv_json(ws))["type"] != "members" or \
+                    len(message["names"]) != len(self.NICKS):
+                self.assertNotEqual(message["type"], "private", nick)
+
+    async def test_an_error_leaves_the_connection_open(self):
+        ws = self.conns["py3"]
+        await timed(ws.send("not json"))
+        self.assertEqual((await self.recv_type(ws, "error"))["code"], "bad_json")
+        await timed(ws.send(json.dumps({"type": "whisper", "to": "nobody", "text": "x"})))
+        self.assertEqual((await self.recv_type(ws, "error"))["code"], "unknown_nick")
+        await timed(ws.send(json.dumps({"type": "say", "room": "lobby", "text": "ok"})))
+        self.assertEqual((await self.recv_type(ws, "message"))["text"], "ok")
 
 
 if __name__ == "__main__":

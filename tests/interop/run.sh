@@ -21,7 +21,8 @@
 #
 # Environment:
 #   INTEROP_CLIENT_TIMEOUT  seconds allowed to each client (default 300)
-#   INTEROP_SERVER_ARGS     extra server arguments, e.g. "--threads 4"
+#   INTEROP_SERVER_ARGS     extra server arguments (default "--threads 4", so that
+#                           /broadcast and /chat clients meet across loops)
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -32,7 +33,7 @@ server=$1
 here=$(cd "$(dirname "$0")" && pwd)
 python=/usr/bin/python3 # Debian's: a pyenv python3 on PATH lacks websockets
 client_timeout=${INTEROP_CLIENT_TIMEOUT:-300}
-read -r -a server_args <<<"${INTEROP_SERVER_ARGS:-}"
+read -r -a server_args <<<"${INTEROP_SERVER_ARGS:---threads 4}"
 
 tmp=$(mktemp -d)
 server_pid=""
