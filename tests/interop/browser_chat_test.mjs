@@ -15,7 +15,9 @@
 // comes back as bob in the same rooms, and alice sees him leave and join; the
 // server is killed and started again on the same port, both pages reconnect by
 // themselves and chat again. Screenshots of both pages go to build/browser/
-// (alice.png, bob.png at the end, alice-offline.png during the outage).
+// (alice.png, bob.png at the end, alice-offline.png during the outage;
+// failed-alice.png, failed-bob.png when a step fails, and the later steps are
+// skipped).
 //
 // Every wait is on a condition, bounded (WAIT_MS); the server and the browser
 // are killed on any exit.
@@ -207,6 +209,21 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     });
   }
 
+  // Each step builds on the ones before: after a failure the rest are
+  // skipped, rather than each timing out on a page left in the wrong state.
+  let broken = '';
+  const step = (name, body) => test(name, { timeout: STEP_MS }, async (t) => {
+    if (broken) return t.skip(`after the failure of "${broken}"`);
+    try {
+      await body();
+    } catch (error) {
+      broken = name;
+      // What the pages showed when it failed, for the reader of the log.
+      for (const user of [alice, bob]) await user?.screenshot(`failed-${user.nick}.png`).catch(() => {});
+      throw error;
+    }
+  });
+
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const port = await server.start();
@@ -226,7 +243,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     if (server.stderr) console.log(`# wsserver stderr:\n${server.stderr.replace(/^/gm, '#   ')}`);
   });
 
-  test('the nick form refuses a bad nick without connecting', { timeout: STEP_MS }, async () => {
+  step('the nick form refuses a bad nick without connecting', async () => {
     alice = await User.open(browser, url, 'alice');
     await alice.enter('not a nick!');
     await alice.page.getByRole('alert').filter({ hasText: 'A nick is' }).waitFor();
@@ -234,7 +251,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     assert.equal(await alice.status(), 'stopped');
   });
 
-  test('alice and bob enter and see each other in lobby', { timeout: STEP_MS }, async () => {
+  step('alice and bob enter and see each other in lobby', async () => {
     await alice.enter('alice');
     bob = await User.open(browser, url, 'bob');
     await bob.enter();
@@ -244,7 +261,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     assert.equal(await alice.page.locator('#my-nick').textContent(), 'alice');
   });
 
-  test('a message in lobby reaches bob, escaped', { timeout: STEP_MS }, async () => {
+  step('a message in lobby reaches bob, escaped', async () => {
     // Markup in a message must come out as text, not as an element.
     const text = 'hello lobby <b id="injected">bold?</b> & more';
     await alice.say(text);
@@ -255,7 +272,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     assert.equal(from, 'alice');
   });
 
-  test('both join #dev and chat there', { timeout: STEP_MS }, async () => {
+  step('both join #dev and chat there', async () => {
     await alice.joinRoom('dev');
     await bob.joinRoom('dev');
     await Promise.all([alice.hasMembers('alice', 'bob'), bob.hasMembers('alice', 'bob')]);
@@ -269,7 +286,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     assert.deepEqual(rooms.map((r) => r.trim()), ['#lobby', '#dev']);
   });
 
-  test('a whisper reaches bob and not carol', { timeout: STEP_MS }, async () => {
+  step('a whisper reaches bob and not carol', async () => {
     carol = await User.open(browser, url, 'carol');
     await carol.enter();
     await carol.connected();
@@ -297,7 +314,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     assert.equal(await carol.page.getByText(secret).count(), 0, 'carol must not see the whisper');
   });
 
-  test('a nick already taken shows "refused" and keeps retrying', { timeout: STEP_MS }, async () => {
+  step('a nick already taken shows "refused" and keeps retrying', async () => {
     const other = await User.open(browser, url, 'alice');
     try {
       await other.enter('alice');
@@ -309,7 +326,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     await carol.context.close(); // done with carol
   });
 
-  test('bob reloads and comes back as bob in his rooms; alice sees him leave and join', { timeout: STEP_MS }, async () => {
+  step('bob reloads and comes back as bob in his rooms; alice sees him leave and join', async () => {
     await alice.showRoom('dev');
     const leftBefore = await alice.countEntries('dev', 'bob left.');
     const joinedBefore = await alice.countEntries('dev', 'bob joined.');
@@ -326,7 +343,7 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     await alice.sees('dev', 'bob is back');
   });
 
-  test('the server restarts; both pages reconnect by themselves and chat again', { timeout: STEP_MS }, async () => {
+  step('the server restarts; both pages reconnect by themselves and chat again', async () => {
     const port = server.port;
     await server.kill();
     await Promise.all([alice, bob].map((user) => until(`${user.nick} notices the server is gone`,
