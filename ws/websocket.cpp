@@ -99,6 +99,11 @@ SendResult WebSocket::send(std::span<const std::uint8_t> payload, Opcode opcode)
 // queue (cheaper than a reference and an iovec entry of their own, and no
 // shared cache line to touch); larger ones are queued by reference.
 SendResult WebSocket::send_frame(const net::SharedBytesRef& frame) {
+  // Frame bytes, header included. Measured (docs/BENCHMARKS.md, "Where the
+  // copy line is"; 100 connections, one loop, server deliveries per CPU-
+  // second, medians of 3): copying 20 B frames does 1.59x the deliveries of
+  // sharing them; at 128 B copying is 7-25% ahead, at 256 B the two are
+  // within noise, at 512 B copying is 23% behind and at 1 KiB 39%. So 256.
   constexpr std::size_t copy_below = 256;
   if (state_ != State::open) return SendResult::dropped;
   if (over_backpressure()) {
