@@ -8,6 +8,12 @@
 // with it; a larger one takes one allocation at the upgrade. It is destroyed
 // with the connection (or by reset()), whichever way the connection ends,
 // so a destructor is the place to release what it holds (a nick, a lease).
+// It runs when the socket is closed (WebSocket::on_disconnect), after
+// on_close; it must not use the WebSocket.
+//
+// emplace gives the basic guarantee: what was held is destroyed first, so
+// if T's constructor throws, nothing is held. (An upgrade hook must not
+// throw: the loop treats an escaping exception as fatal.)
 //
 // Thread safety: none; it is the connection's, on the connection's loop.
 #pragma once
@@ -49,8 +55,12 @@ class ConnectionState {
 
   // The object if it is a T, else nullptr (nothing attached, or another type).
   template <class T>
-  T* get() const noexcept {
+  T* get() noexcept {
     return type_ == &type_tag<T> ? static_cast<T*>(object_) : nullptr;
+  }
+  template <class T>
+  const T* get() const noexcept {
+    return type_ == &type_tag<T> ? static_cast<const T*>(object_) : nullptr;
   }
 
   bool empty() const noexcept { return object_ == nullptr; }
@@ -64,9 +74,10 @@ class ConnectionState {
 
  private:
   // One address per type, the same in every translation unit (an inline
-  // variable has one definition): the type check without RTTI.
+  // variable has one definition): the type check without RTTI. Not const,
+  // so that no linker folds two types' tags into one.
   template <class T>
-  static constexpr char type_tag = 0;
+  static inline char type_tag = 0;
 
   template <class T>
   static constexpr bool fits_inline() {
@@ -76,7 +87,7 @@ class ConnectionState {
   // The owner of object_ is this class: destroy_ ends it, in place or on the heap.
   alignas(std::max_align_t) std::byte inline_[inline_capacity];
   void* object_ = nullptr;
-  const char* type_ = nullptr;
+  const char* type_ = nullptr;  // &type_tag<T> of what is held
   void (*destroy_)(void*) noexcept = nullptr;
 };
 

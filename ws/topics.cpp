@@ -180,4 +180,25 @@ bool PubSub::publish(std::size_t from, std::string_view topic,
   return true;
 }
 
+namespace {
+
+// Counts the loops still to run their task; the last one runs `done`.
+struct Countdown {
+  Countdown(std::size_t count, std::function<void()> then) : left(count), done(std::move(then)) {}
+  void arrive() {
+    if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) done();
+  }
+  std::atomic<std::size_t> left;
+  std::function<void()> done;
+};
+
+}  // namespace
+
+void PubSub::after_deliveries(std::size_t from, std::function<void()> done) {
+  if (loops_.size() <= 1) return done();
+  auto countdown = std::make_shared<Countdown>(loops_.size() - 1, std::move(done));
+  for (std::size_t i = 0; i < loops_.size(); ++i)
+    if (i != from) loops_[i]->defer([countdown] { countdown->arrive(); });
+}
+
 }  // namespace ws

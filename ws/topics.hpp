@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -144,6 +145,13 @@ class PubSub {
   // with from = no_loop, from any thread. Returns false for a bad name.
   bool publish(std::size_t from, std::string_view topic, std::span<const std::uint8_t> payload,
                Opcode opcode, const WebSocket* except);
+  // Runs `done` once every loop has delivered what loop `from` published
+  // before this call: a task behind those publishes in each other loop's
+  // inbox (FIFO per producer), the last of them to run calls `done`, on its
+  // own thread (at once with a single loop). A loop that stops first drops
+  // its task: `done` is then destroyed unrun, after the last loop has
+  // dropped or run its own, so what it owns is still released.
+  void after_deliveries(std::size_t from, std::function<void()> done);
 
  private:
   net::SharedBytesRef encode(std::span<const std::uint8_t> payload, Opcode opcode) const;

@@ -162,10 +162,10 @@ std::string_view reason_phrase(int status) noexcept {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
-    case 409:
-      return "Conflict";
     case 408:
       return "Request Timeout";
+    case 409:
+      return "Conflict";
     case 426:
       return "Upgrade Required";
     case 429:

@@ -14,6 +14,31 @@ bool is_token(std::string_view s) noexcept {
   });
 }
 
+// The headers of the 101 that the handshake itself writes or forbids: a
+// second Sec-WebSocket-Accept or -Protocol fails the client's checks
+// (RFC 6455 4.1), and a 101 carries no body to frame.
+bool is_handshake_header(std::string_view name) noexcept {
+  constexpr std::string_view reserved[] = {"Upgrade",
+                                           "Connection",
+                                           "Sec-WebSocket-Accept",
+                                           "Sec-WebSocket-Protocol",
+                                           "Sec-WebSocket-Extensions",
+                                           "Sec-WebSocket-Version",
+                                           "Content-Length",
+                                           "Transfer-Encoding"};
+  return std::any_of(std::begin(reserved), std::end(reserved),
+                     [name](std::string_view r) { return ascii_iequals(name, r); });
+}
+
+// RFC 9110 5.5: field values are visible characters, spaces and tabs (and
+// obsolete bytes >= 0x80); no other control character.
+bool is_field_value(std::string_view value) noexcept {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\t') || byte == 0x7F;
+  });
+}
+
 }  // namespace
 
 bool UpgradeRequest::offers_subprotocol(std::string_view name) const {
@@ -33,8 +58,7 @@ bool UpgradeResponse::select_subprotocol(std::string_view name, const UpgradeReq
 }
 
 bool UpgradeResponse::add_header(std::string name, std::string value) {
-  if (!is_token(name) || value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
-    return false;
+  if (!is_token(name) || is_handshake_header(name) || !is_field_value(value)) return false;
   headers_.emplace_back(std::move(name), std::move(value));
   return true;
 }

@@ -62,8 +62,10 @@ class UpgradeResponse {
   // The subprotocol to confirm instead of the route's pick: one the client
   // offered (false, and no change, otherwise), or "" for none.
   bool select_subprotocol(std::string_view name, const UpgradeRequest& request);
-  // One more header on the 101; false (and not added) for a name that is not
-  // an HTTP token or a value with CR, LF or NUL.
+  // One more header on the 101 (not on a refusal); false, and not added, for
+  // a name that is not an HTTP token or that the handshake writes itself
+  // (Upgrade, Connection, Sec-WebSocket-*, Content-Length,
+  // Transfer-Encoding), or a value with a control character but HTAB.
   bool add_header(std::string name, std::string value);
   // The connection's state: handlers reach it with WebSocket::state<T>().
   template <class T, class... Args>

@@ -143,6 +143,10 @@ bool WebSocket::publish(std::string_view topic, std::span<const std::uint8_t> pa
   return context_.pubsub.publish(context_.loop_index, topic, payload, opcode, this);
 }
 
+void WebSocket::after_deliveries(std::function<void()> done) {
+  context_.pubsub.after_deliveries(context_.loop_index, std::move(done));
+}
+
 SendResult WebSocket::send_text(std::string_view text) {
   return send(as_bytes(text), Opcode::text);
 }
@@ -332,6 +336,9 @@ void WebSocket::on_disconnect() {
     counted_ = false;
     context_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   }
+  // Here, not in ~WebSocket: the state's destructor may still look at a
+  // whole connection (~WebSocket runs inside Connection's teardown).
+  user_state_.reset();
   if (!route_) return;
   ServerCounters& counters = context_.counters;
   const ReaderStats& stats = reader_.stats();
@@ -423,13 +430,17 @@ void WebSocket::handle_request(const HttpRequest& request) {
   upgrade(request, *route);
 }
 
-// The application's hook has the last word, then the connection limit: a
-// hook that refuses costs no place under max_connections.
+// The application's hook decides first, then the connection limit is
+// checked: a refused upgrade costs no place under max_connections.
 void WebSocket::upgrade(const HttpRequest& request, const Route& route) {
   UpgradeResponse decision(user_state_, select_subprotocol(request, route.upgrade));
   if (route.on_upgrade) route.on_upgrade(UpgradeRequest(request), decision);
-  if (decision.refused()) return reject(decision.status(), decision.reason());
+  if (decision.refused()) {
+    user_state_.reset();  // what the hook took (a name) is free before the refusal is read
+    return reject(decision.status(), decision.reason());
+  }
   if (!admit()) {
+    user_state_.reset();
     ++context_.counters.over_capacity;
     return reject(503, "server at its connection limit");
   }

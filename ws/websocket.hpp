@@ -39,6 +39,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -93,6 +94,11 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
   // frame is built once and shared. False for a bad name or an opcode other
   // than text or binary.
   bool publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode);
+  // Runs `done` (on some loop's thread) once every loop has delivered what
+  // this connection published before: e.g. to free a name only after its
+  // "left" has reached everyone, so that its next holder's "joined" cannot
+  // arrive first. See PubSub::after_deliveries.
+  void after_deliveries(std::function<void()> done);
 
   // A ping with up to 125 bytes of payload (5.5.2); more is dropped.
   SendResult ping(std::span<const std::uint8_t> payload = {});
@@ -102,7 +108,7 @@ class WebSocket final : public net::StreamHandler, public MessageSink {
 
   // What the route's upgrade hook attached, if it is a T; else nullptr.
   template <class T>
-  T* state() const noexcept {
+  T* state() noexcept {
     return user_state_.get<T>();
   }
 

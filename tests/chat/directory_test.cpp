@@ -20,12 +20,13 @@ TEST(ChatDirectory, ANickHasOneHolderUntilItsClaimEnds) {
     EXPECT_EQ(alice->nick(), "alice");
     EXPECT_FALSE(directory.claim("alice"));
     EXPECT_TRUE(directory.is_online("alice"));
-    EXPECT_FALSE(directory.is_online("Alice")) << "nicks are case-sensitive";
+    EXPECT_FALSE(directory.claim("ALICE")) << "unique regardless of case";
+    EXPECT_EQ(directory.online_name("aLiCe"), "alice") << "shown as its holder wrote it";
     auto moved = std::move(*alice);
     EXPECT_EQ(directory.online_count(), 1u) << "moving a claim does not release it";
   }
   EXPECT_FALSE(directory.is_online("alice"));
-  EXPECT_TRUE(directory.claim("alice"));
+  EXPECT_TRUE(directory.claim("Alice"));
 }
 
 TEST(ChatDirectory, ReleaseFreesTheNickEarlyAndOnce) {

@@ -4,8 +4,9 @@
 // on one loop has odds of 4^-7), so a room message and a whisper cross
 // loops. Covers the greeting, nick rules (400, 409, free again after a
 // close), rooms (join, leave, members, left on disconnect), whispers that
-// reach only their target, every refusal (none of which closes), the rate
-// limit (warned past 100 a second, closed 1008 past 200), and that 10,000
+// reach only their target (named in any case), every refusal (none of
+// which closes), the rate limit (warned past 100 a second, closed 1008 past
+// 200), and that 10,000
 // connections coming and going leave no nick, room, topic or memory behind.
 #include "tools/chat/route.hpp"
 
@@ -179,6 +180,7 @@ TEST(ChatRoute, BadNicksAre400TakenOnes409AndANickIsFreeAfterItsClose) {
   ASSERT_TRUE(alice.join_server(chat.port(), "alice"));
   EXPECT_TRUE(refused(chat.port(), "/chat?name=alice", 409));
   EXPECT_TRUE(refused(chat.port(), "/chat?name=al%69ce", 409)) << "the decoded name is the nick";
+  EXPECT_TRUE(refused(chat.port(), "/chat?name=ALICE", 409)) << "no passing for alice by case";
   alice.raw.close();
   EXPECT_TRUE(wstest::eventually([&] { return !chat.directory.is_online("alice"); }, 2s));
   ChatClient again;
@@ -249,6 +251,45 @@ TEST(ChatRoute, LeaveAndDisconnectTellTheRoomAndStopDelivery) {
       [&] { return chat.directory.members("dev") == std::vector<std::string>{"user0"}; }, 2s));
 }
 
+// Joins as `nick`, retrying while it is still taken (409): a nick is free
+// again only once its last holder's "left" has reached every loop.
+::testing::AssertionResult join_when_free(ChatClient& client, std::uint16_t port,
+                                          const std::string& nick) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    if (client.join_server(port, nick)) return ::testing::AssertionSuccess();
+    client = ChatClient{};
+  }
+  return ::testing::AssertionFailure() << nick << " still taken after 500 tries";
+}
+
+// The same nick coming straight back, again and again: every watcher hears
+// it join and leave in turn, never leave after its next join. (The race
+// this guards against, a "left" still in another loop's inbox when the
+// nick's next holder joins there, needs a busy loop to show; on an idle
+// machine this passes without the guard too.)
+TEST(ChatRoute, ANickComingStraightBackIsHeardToJoinAndLeaveInTurn) {
+  ChatServer chat;
+  auto watchers = chat_clients(chat, 4, "watcher");
+  for (int round = 0; round < 30; ++round) {
+    ChatClient alice;
+    ASSERT_TRUE(join_when_free(alice, chat.port(), "alice"));
+    ASSERT_TRUE(alice.leave_server());
+  }
+  for (auto& watcher : watchers) {
+    ASSERT_TRUE(watcher.send({{"type", "who"}, {"room", "lobby"}}));
+    std::string last = "left";
+    int heard = 0;
+    for (json got = watcher.next(); !got.is_null() && got["type"] != "members";
+         got = watcher.next()) {
+      if (got["name"] != "alice") continue;
+      EXPECT_NE(got["type"], last) << watcher.nick << ": alice " << got["type"] << " twice";
+      last = got["type"];
+      ++heard;
+    }
+    EXPECT_EQ(heard, 60) << watcher.nick;
+  }
+}
+
 TEST(ChatRoute, EveryRefusalIsAnErrorAndTheConnectionGoesOn) {
   ChatServer chat;
   ChatClient alice;
@@ -264,6 +305,13 @@ TEST(ChatRoute, EveryRefusalIsAnErrorAndTheConnectionGoesOn) {
       {R"({"type":"join","room":"no spaces"})", "bad_room"},
       {R"({"type":"say","room":"lobby"})", "bad_request"},
   };
+  ChatClient bob;
+  ASSERT_TRUE(bob.join_server(chat.port(), "Bob"));
+  ASSERT_TRUE(alice.send({{"type", "whisper"}, {"to", "bOB"}, {"text", "any case"}}));
+  json whisper;
+  ASSERT_TRUE(alice.next_of("private", &whisper));
+  EXPECT_EQ(whisper["to"], "Bob") << "named as its holder wrote it";
+  EXPECT_TRUE(bob.next_of("private"));
   for (const auto& [message, code] : cases) {
     ASSERT_TRUE(alice.raw.send_text(message));
     EXPECT_TRUE(alice.expect_error(code)) << message;
@@ -308,7 +356,9 @@ TEST(ChatRoute, PastOneHundredAMessageWarnsAndPastTwoHundredCloses1008) {
     }
     EXPECT_NE(got["type"], "frame") << got.dump();
   }
-  EXPECT_EQ(answers, 200);
+  // Token buckets refill while the burst arrives: a token or two more.
+  EXPECT_GE(answers, 200);
+  EXPECT_LE(answers, 205);
   EXPECT_EQ(warnings, 1);
   EXPECT_TRUE(alice.raw.expect_tcp_end());
 }

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -29,6 +30,8 @@ std::span<const std::uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
+std::atomic<int> after_runs{0};  // the "after" verb's callbacks that ran
+
 void obey(ws::WebSocket& socket, std::string_view command) {
   const std::size_t space = command.find(' ');
   const std::string_view verb = command.substr(0, space);
@@ -41,6 +44,8 @@ void obey(ws::WebSocket& socket, std::string_view command) {
     socket.send_text(socket.unsubscribe(topic) ? "ok" : "refused");
   } else if (verb == "pub" && second != std::string_view::npos) {
     socket.publish(topic, bytes_of(rest.substr(second + 1)), ws::Opcode::text);
+  } else if (verb == "after") {
+    socket.after_deliveries([] { ++after_runs; });
   }
 }
 
@@ -138,6 +143,21 @@ TEST(Topics, ServerPublishFromAnyThreadReachesEveryLoop) {
   outsider.join();
   for (auto& s : subscribers)
     for (int i = 0; i < 50; ++i) ASSERT_TRUE(s.expect_text("alert " + std::to_string(i)));
+}
+
+TEST(Topics, AfterDeliveriesRunsOnceBehindWhatWasPublished) {
+  TopicServer test;
+  auto subscribers = clients(test.port(), 8);
+  for (auto& s : subscribers) ASSERT_TRUE(subscribe(s, "news"));
+  wstest::RawClient publisher;
+  ASSERT_TRUE(publisher.open(test.port(), "/topics"));
+  after_runs = 0;
+  ASSERT_TRUE(publisher.send_text("pub news first"));
+  ASSERT_TRUE(publisher.send_text("after"));
+  for (auto& s : subscribers) ASSERT_TRUE(s.expect_text("first"));
+  EXPECT_TRUE(wstest::eventually([] { return after_runs == 1; }, 2000ms));
+  EXPECT_TRUE(publisher.expect_nothing(100ms));
+  EXPECT_EQ(after_runs, 1) << "ran more than once";
 }
 
 TEST(Topics, ClosedConnectionsLeaveTheirTopics) {

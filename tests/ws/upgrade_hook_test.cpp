@@ -194,6 +194,11 @@ TEST(UpgradeHook, PicksAnOfferedSubprotocolAndAddsHeaders) {
     EXPECT_TRUE(response.add_header("X-Served-By", "hook"));
     EXPECT_FALSE(response.add_header("Bad Name", "x"));
     EXPECT_FALSE(response.add_header("X-Split", "a\r\nInjected: yes"));
+    EXPECT_FALSE(response.add_header("X-Bell", "a\x07"));
+    EXPECT_TRUE(response.add_header("X-Tab", "a\tb"));
+    EXPECT_FALSE(response.add_header("sec-websocket-accept", "forged"))
+        << "a second accept key would fail the client's check";
+    EXPECT_FALSE(response.add_header("Content-Length", "0"));
   });
   wstest::RawClient client;
   ASSERT_TRUE(client.connect(hook.server.port()));
@@ -208,6 +213,19 @@ TEST(UpgradeHook, PicksAnOfferedSubprotocolAndAddsHeaders) {
   EXPECT_FALSE(response.has("Injected"));
   EXPECT_FALSE(response.has("X-Split"));
   EXPECT_TRUE(unoffered_refused);
+}
+
+TEST(UpgradeHook, StateIsReleasedAtTheRefusalNotWhenTheClientGoes) {
+  HookServer hook([](const ws::UpgradeRequest&, ws::UpgradeResponse& response) {
+    response.attach<Tracked>("refused");
+    response.refuse(403, "no");
+  });
+  wstest::RawClient client;  // reads the refusal, then keeps its socket open
+  ASSERT_TRUE(client.connect(hook.server.port()));
+  ASSERT_TRUE(client.send_raw(hook_request("/hook", hook.server.port()).render()));
+  wstest::HttpResponse response;
+  ASSERT_TRUE(client.read_http_response(response));
+  EXPECT_EQ(Tracked::alive, 0) << "held until the socket closes";
 }
 
 TEST(UpgradeHook, StateIsReleasedWhenTheConnectionLimitRefusesTheUpgrade) {

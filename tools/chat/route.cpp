@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,24 +16,36 @@ namespace {
 
 constexpr std::string_view first_room = "lobby";
 
-// Counts a client's messages in one-second windows.
-class RateWindow {
+// A client's message rate, as two token buckets: one refilled at
+// rate_warning a second (empty: warn, once until it is half full again),
+// one at rate_limit a second (empty: close). Each holds a second's worth,
+// so a burst is judged like a steady rate over any one-second span, with
+// no window edge to straddle.
+class RateLimiter {
  public:
   enum class Verdict { fine, warn, over };
+
   Verdict count(core::Clock::time_point now) {
-    if (now - start_ >= std::chrono::seconds(1)) start_ = now, count_ = 0;
-    ++count_;
-    if (count_ > rate_limit) return Verdict::over;
-    return count_ == rate_warning + 1 ? Verdict::warn : Verdict::fine;
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    warn_tokens_ = std::min<double>(rate_warning, warn_tokens_ + seconds * rate_warning) - 1;
+    limit_tokens_ = std::min<double>(rate_limit, limit_tokens_ + seconds * rate_limit) - 1;
+    if (limit_tokens_ < 0) return Verdict::over;
+    if (warn_tokens_ >= rate_warning / 2.0) warned_ = false;
+    if (warn_tokens_ >= 0 || warned_) return Verdict::fine;
+    warned_ = true;
+    return Verdict::warn;
   }
 
  private:
-  core::Clock::time_point start_{};
-  unsigned count_ = 0;
+  core::Clock::time_point last_ = core::Clock::now();
+  float warn_tokens_ = rate_warning;
+  float limit_tokens_ = rate_limit;
+  bool warned_ = false;
 };
 
-// A connection's chat state, attached by the upgrade hook (80 bytes: it
-// lives inside the WebSocket).
+// A connection's chat state, attached by the upgrade hook (small enough to
+// live inside the WebSocket: the static_assert below).
 struct ChatUser {
   explicit ChatUser(NickClaim claim) : claim(std::move(claim)) {}
   const std::string& nick() const noexcept { return claim.nick(); }
@@ -40,14 +53,17 @@ struct ChatUser {
     return std::find(rooms.begin(), rooms.end(), room) != rooms.end();
   }
 
-  NickClaim claim;                 // released at the close, so the nick is free again
+  // Released once the close's "left" messages have reached every loop
+  // (depart); if the connection never opened, by the destructor.
+  NickClaim claim;
   std::vector<std::string> rooms;  // joined, in order
-  RateWindow rate;
+  RateLimiter rate;
 };
 static_assert(sizeof(ChatUser) <= ws::ConnectionState::inline_capacity);
 
 std::string room_topic(std::string_view room) { return "room:" + std::string(room); }
-std::string user_topic(std::string_view nick) { return "user:" + std::string(nick); }
+// Whispers go to the nick's case-folded name: "Bob" reaches bob.
+std::string user_topic(std::string_view nick) { return "user:" + nick_key(nick); }
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -65,14 +81,16 @@ void tell_room(ws::WebSocket& socket, std::string_view room, const std::string& 
   socket.publish(room_topic(room), bytes(message), ws::Opcode::text);
 }
 
-void refuse(ws::WebSocket& socket, std::string_view code, std::string message) {
+// Refusals are error messages: the connection goes on.
+void send_error(ws::WebSocket& socket, std::string_view code, std::string message) {
   socket.send_text(error(Refusal{code, std::move(message)}));
 }
 
-// Everything the server does for one request; one per request type.
-class Session {
+// What a user's requests do, one method per request type; made for one
+// request (or the greeting, or the departure) at a time.
+class ChatActions {
  public:
-  Session(ws::WebSocket& socket, ChatUser& user, ChatDirectory& directory)
+  ChatActions(ws::WebSocket& socket, ChatUser& user, ChatDirectory& directory)
       : socket_(socket), user_(user), directory_(directory) {}
 
   void handle(const Request& request) {
@@ -94,7 +112,7 @@ class Session {
   void join(std::string_view room) {
     if (!user_.in(room)) {
       if (user_.rooms.size() >= max_rooms_per_user)
-        return refuse(socket_, "too_many_rooms", "at most 64 rooms per connection");
+        return send_error(socket_, "too_many_rooms", "at most 64 rooms per connection");
       user_.rooms.emplace_back(room);
       socket_.subscribe(room_topic(room));
       directory_.join(room, user_.nick());
@@ -104,35 +122,43 @@ class Session {
   }
 
   void leave(std::string_view room) {
-    if (!user_.in(room)) return refuse(socket_, "not_in_room", "not in room " + std::string(room));
+    if (!user_.in(room))
+      return send_error(socket_, "not_in_room", "not in room " + std::string(room));
     tell_room(socket_, room, left(room, user_.nick()));
     forget(room);
   }
 
   void say(std::string_view room, std::string_view text) {
-    if (!user_.in(room)) return refuse(socket_, "not_in_room", "not in room " + std::string(room));
+    if (!user_.in(room))
+      return send_error(socket_, "not_in_room", "not in room " + std::string(room));
     tell_room(socket_, room, room_message(room, user_.nick(), text, now_ms()));
   }
 
-  // To both ends; a whisper to oneself arrives once.
+  // To both ends; a whisper to oneself arrives once. The target is named
+  // as its holder wrote it, whatever case the sender used.
   void whisper(std::string_view to, std::string_view text) {
-    if (!directory_.is_online(to))
-      return refuse(socket_, "unknown_nick", "nobody called " + std::string(to));
-    const std::string message = private_message(user_.nick(), to, text, now_ms());
+    const std::optional<std::string> target = directory_.online_name(to);
+    if (!target) return send_error(socket_, "unknown_nick", "nobody called " + std::string(to));
+    const std::string message = private_message(user_.nick(), *target, text, now_ms());
     socket_.send_text(message);
-    if (to != user_.nick()) socket_.publish(user_topic(to), bytes(message), ws::Opcode::text);
+    if (*target != user_.nick())
+      socket_.publish(user_topic(*target), bytes(message), ws::Opcode::text);
   }
 
   void who(std::string_view room) { socket_.send_text(members(room, directory_.members(room))); }
 
-  // At the end of the connection: "left" to every room, then the nick is free.
+  // At the end of the connection: "left" to every room, and the nick freed
+  // only once those have reached every loop. Freed at once, its next holder
+  // (a page reloading) could join on a loop that has yet to deliver them,
+  // and its members would see the newcomer join, then leave.
   void depart() {
     for (const std::string& room : user_.rooms) {
       socket_.publish(room_topic(room), bytes(left(room, user_.nick())), ws::Opcode::text);
       directory_.leave(room, user_.nick());
     }
     user_.rooms.clear();
-    user_.claim.release();
+    auto claim = std::make_shared<NickClaim>(std::move(user_.claim));
+    socket_.after_deliveries([claim] { claim->release(); });
   }
 
  private:
@@ -161,25 +187,27 @@ void greet(ws::WebSocket& socket, ChatUser& user, ChatDirectory& directory) {
   socket.subscribe(user_topic(user.nick()));
   const std::string rooms[] = {std::string(first_room)};
   socket.send_text(welcome(user.nick(), rooms));
-  Session(socket, user, directory).join(first_room);
+  ChatActions(socket, user, directory).join(first_room);
 }
 
 void on_message(ws::WebSocket& socket, const ws::Message& message, ChatUser& user,
                 ChatDirectory& directory) {
   switch (user.rate.count(core::Clock::now())) {
-    case RateWindow::Verdict::over:
+    case RateLimiter::Verdict::over:
       return socket.close(ws::CloseCode::policy_violation, "more than 200 messages a second");
-    case RateWindow::Verdict::warn:
-      refuse(socket, "rate_limited", "more than 100 messages a second: slow down");
+    case RateLimiter::Verdict::warn:
+      send_error(socket, "rate_limited", "more than 100 messages a second: slow down");
       break;
-    case RateWindow::Verdict::fine:
+    case RateLimiter::Verdict::fine:
       break;
   }
-  if (!message.is_text()) return refuse(socket, "bad_request", "chat messages are JSON text");
+  if (!message.is_text()) return send_error(socket, "bad_request", "chat messages are JSON text");
   auto parsed = parse_request(message.text());
-  if (auto* refusal = std::get_if<Refusal>(&parsed))
-    return socket.send_text(error(*refusal)), void();
-  Session(socket, user, directory).handle(std::get<Request>(parsed));
+  if (auto* refusal = std::get_if<Refusal>(&parsed)) {
+    socket.send_text(error(*refusal));
+    return;
+  }
+  ChatActions(socket, user, directory).handle(std::get<Request>(parsed));
 }
 
 }  // namespace
@@ -191,15 +219,16 @@ ws::Route chat_route(ChatDirectory& directory) {
                                   ws::UpgradeResponse& response) {
     claim_nick(request, response, directory);
   };
-  // Every opened connection passed the hook, so state<ChatUser>() is there.
+  // Every opened connection passed the hook, which attached a ChatUser; the
+  // checks say so rather than trust it.
   route.handlers.on_open = [&directory](ws::WebSocket& socket) {
-    greet(socket, *socket.state<ChatUser>(), directory);
+    if (ChatUser* user = socket.state<ChatUser>()) greet(socket, *user, directory);
   };
   route.handlers.on_message = [&directory](ws::WebSocket& socket, const ws::Message& message) {
-    on_message(socket, message, *socket.state<ChatUser>(), directory);
+    if (ChatUser* user = socket.state<ChatUser>()) on_message(socket, message, *user, directory);
   };
   route.handlers.on_close = [&directory](ws::WebSocket& socket, std::uint16_t, std::string_view) {
-    Session(socket, *socket.state<ChatUser>(), directory).depart();
+    if (ChatUser* user = socket.state<ChatUser>()) ChatActions(socket, *user, directory).depart();
   };
   return route;
 }
