@@ -142,9 +142,9 @@ TEST_F(MemoryBudget, MessagesPastTheBudgetAreClosedWith1013WhileOthersEcho) {
   int refused = 0;
   for (auto& sender : senders) {
     Frame frame;
-    // The two that fit wait here in vain; under load, the server may still be
-    // reading the others' megabytes, hence the generous wait.
-    if (sender.read_frame(frame, nullptr, 1000ms) != ReadStatus::kFrame) continue;
+    // The two that fit wait here in vain; under load (ThreadSanitizer), the
+    // server may still be reading the others' megabytes, hence the long wait.
+    if (sender.read_frame(frame, nullptr, 3000ms) != ReadStatus::kFrame) continue;
     ASSERT_EQ(frame.opcode, kClose) << describe(frame);
     ASSERT_GE(frame.payload.size(), 2u);
     EXPECT_EQ((static_cast<std::uint8_t>(frame.payload[0]) << 8) |
