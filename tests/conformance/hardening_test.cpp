@@ -129,10 +129,12 @@ class MemoryBudget : public ServerSuite {
 };
 
 TEST_F(MemoryBudget, MessagesPastTheBudgetAreClosedWith1013WhileOthersEcho) {
-  // Five clients each send 3 MiB of a 6 MiB message: each holds a 4 MiB
-  // buffer, so two fit under 10 MiB and the growth of the other three does not.
+  // Five clients each send 4 MiB of a 6 MiB message: each holds a buffer of
+  // at least 4 MiB (however it grew: the reads' sizes vary with the
+  // machine's speed, and 3 MiB could sit in 3.x MiB), so two fit under
+  // 10 MiB and the growth of the other three does not.
   const std::string message = frame_bytes(kBinary, std::string(6 << 20, 'm'));
-  const std::string_view started = std::string_view(message).substr(0, 3 << 20);
+  const std::string_view started = std::string_view(message).substr(0, (4 << 20) + 14);
   std::vector<RawClient> senders(5);
   for (auto& sender : senders) {
     ASSERT_TRUE(sender.open(port()));
