@@ -42,10 +42,10 @@ CXXFLAGS := -std=c++20 $(OPTFLAGS) -Wall -Wextra -Werror -pthread -I. -MMD -MP
 LDFLAGS  := $(LDSAN) -pthread
 LIBS     := -lssl -lcrypto
 
-LIB_SRCS         := $(wildcard core/*.cpp net/*.cpp ws/*.cpp)
+LIB_SRCS         := $(wildcard core/*.cpp net/*.cpp ws/*.cpp tls/*.cpp)
 # The chat room (/chat): an application on the library, linked into the server.
 CHAT_SRCS        := $(wildcard tools/chat/*.cpp)
-UNIT_TEST_SRCS   := $(wildcard tests/core/*.cpp tests/net/*.cpp tests/ws/*.cpp tests/chat/*.cpp)
+UNIT_TEST_SRCS   := $(wildcard tests/core/*.cpp tests/net/*.cpp tests/ws/*.cpp tests/chat/*.cpp tests/tls/*.cpp)
 SUPPORT_SRCS     := $(wildcard tests/support/*.cpp)
 CONFORMANCE_SRCS := $(wildcard tests/conformance/*.cpp)
 
@@ -85,6 +85,13 @@ $(CONFORMANCE): $(call obj,$(CONFORMANCE_SRCS) $(SUPPORT_SRCS)) $(LIB)
 
 deps:
 	@bash tools/install_deps.sh
+
+# A throwaway CA and a localhost certificate (SAN localhost, 127.0.0.1) signed
+# by it, in $(BUILD)/cert/ (ca.pem, ca.key, cert.pem, key.pem), for wss://
+# by hand; kept when already there (tools/make_cert.sh).
+.PHONY: cert
+cert:
+	@bash tools/make_cert.sh $(BUILD)/cert
 
 run: deps
 	@$(MAKE) --no-print-directory $(SERVER)
@@ -142,7 +149,7 @@ FUZZ_SECONDS  ?= 60
 FUZZ_FLAGS    := -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
                  -fno-sanitize-recover=undefined -Wall -Wextra -pthread -I. -MMD -MP
 FUZZ_SRCS     := $(wildcard tests/fuzz/*.cpp)
-FUZZ_LIB_SRCS := $(wildcard core/*.cpp ws/*.cpp) tools/chat/protocol.cpp
+FUZZ_LIB_SRCS := $(wildcard core/*.cpp ws/*.cpp tls/*.cpp) tools/chat/protocol.cpp
 FUZZ_LIB      := $(FUZZ_BUILD)/libwsserver_fuzz.a
 FUZZ_TARGETS  := $(patsubst tests/fuzz/%.cpp,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 fuzz_obj       = $(patsubst %.cpp,$(FUZZ_BUILD)/obj/%.o,$(1))
