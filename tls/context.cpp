@@ -161,6 +161,11 @@ std::shared_ptr<const Context> Context::server(const ServerFiles& files, std::st
     // Tickets are on by default in OpenSSL 3 (1.2 and 1.3); say so, in case
     // a system openssl.cnf turned them off.
     SSL_CTX_clear_options(ctx.get(), SSL_OP_NO_TICKET);
+    // No server-side session cache: tickets carry the session (RFC 5077,
+    // RFC 8446 4.6.1), so no per-session state stays here after a
+    // connection, and nothing to bound or expire (OpenSSL's default cache
+    // holds up to 20,480 sessions, each a few KiB with its peer's data).
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
     SSL_CTX_set_session_id_context(ctx.get(), kSessionIdContext, sizeof kSessionIdContext);
     SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, nullptr);
     SSL_CTX_set_tlsext_servername_callback(ctx.get(), on_server_name);

