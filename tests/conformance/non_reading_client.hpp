@@ -4,6 +4,10 @@
 // while it sends; this one never does. A small receive buffer (set before
 // connecting, so the window is small from the start) makes the server's
 // output back up quickly. Header-only, local to these tests.
+//
+// In TLS mode (WSTEST_TLS_CA, tests/support/tls_client.hpp) it speaks TLS
+// too, and still never reads unless told: TLS adds nothing that needs a read
+// to send, so the server's output backs up the same way (as TLS records).
 #pragma once
 
 #include <arpa/inet.h>
@@ -19,12 +23,14 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "tests/support/frame_codec.hpp"
 #include "tests/support/http_handshake.hpp"
 #include "tests/support/raw_client.hpp"
+#include "tests/support/tls_client.hpp"
 
 namespace wstest {
 
@@ -32,6 +38,7 @@ class NonReadingClient {
  public:
   NonReadingClient() = default;
   ~NonReadingClient() {
+    tls_.reset();
     if (fd_ >= 0) ::close(fd_);
   }
   NonReadingClient(const NonReadingClient&) = delete;
@@ -48,6 +55,10 @@ class NonReadingClient {
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
       return ::testing::AssertionFailure() << "connect: " << std::strerror(errno);
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    if (tls_mode()) {
+      if (auto r = TlsStream::attach(fd_, tls_); !r) return r;
+      if (auto r = tls_->handshake(std::chrono::steady_clock::now() + kTimeout); !r) return r;
+    }
     const std::string request =
         UpgradeRequest::standard("127.0.0.1:" + std::to_string(port)).render();
     if (send_some(request, std::chrono::milliseconds(2000)) != request.size())
@@ -68,6 +79,7 @@ class NonReadingClient {
   // Sends what the kernel takes of `bytes` until it refuses more for
   // `patience`; returns how much was sent. Never reads.
   std::size_t send_some(std::string_view bytes, std::chrono::milliseconds patience) {
+    if (tls_) return send_some_tls(bytes, patience);
     std::size_t sent = 0;
     while (sent < bytes.size()) {
       const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
@@ -118,8 +130,40 @@ class NonReadingClient {
   int fd() const { return fd_; }
 
  private:
+  std::size_t send_some_tls(std::string_view bytes, std::chrono::milliseconds patience) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      std::size_t put = 0;
+      const TlsStream::Io io = tls_->write(bytes.data() + sent, bytes.size() - sent, put);
+      if (io == TlsStream::Io::kDone) {
+        sent += put;
+        continue;
+      }
+      if (io != TlsStream::Io::kWantWrite) {  // WANT_READ only in a renegotiation: never here
+        error_ = io == TlsStream::Io::kReset ? ECONNRESET : io == TlsStream::Io::kEof ? EPIPE : EIO;
+        break;
+      }
+      pollfd p{fd_, POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(patience.count())) <= 0) break;
+    }
+    return sent;
+  }
+
+  // fill() over TLS: what the session holds first, then the socket.
+  bool fill_tls(std::chrono::steady_clock::time_point deadline) {
+    char buffer[65536];
+    std::size_t got = 0;
+    const TlsStream::Io io = tls_->read_until(buffer, sizeof buffer, got, deadline);
+    if (io == TlsStream::Io::kDone) rx_.append(buffer, got);
+    if (io == TlsStream::Io::kEof) eof_ = true;
+    if (io == TlsStream::Io::kReset) error_ = ECONNRESET;
+    if (io == TlsStream::Io::kError) error_ = EIO;
+    return io == TlsStream::Io::kDone;
+  }
+
   // Reads once (waiting until `deadline`); false on timeout, EOF or error.
   bool fill(std::chrono::steady_clock::time_point deadline) {
+    if (tls_) return fill_tls(deadline);
     for (;;) {
       char buffer[65536];
       const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
@@ -145,6 +189,7 @@ class NonReadingClient {
   }
 
   int fd_ = -1;
+  std::unique_ptr<TlsStream> tls_;  // TLS mode only
   std::string rx_;
   bool eof_ = false;
   int error_ = 0;

@@ -1,4 +1,5 @@
-// tests/support/raw_client.cpp: the raw-byte client: non-blocking socket, bounded waits.
+// tests/support/raw_client.cpp: the raw-byte client: non-blocking socket, bounded waits;
+// over TLS in TLS mode (tests/support/tls_client.hpp).
 #include "tests/support/raw_client.hpp"
 
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <thread>
 
+#include "tests/support/tls_client.hpp"
 #include "tests/support/utf8.hpp"
 
 namespace wstest {
@@ -50,6 +52,8 @@ int remaining_ms(Clock::time_point deadline) {
 
 }  // namespace
 
+RawClient::RawClient() = default;
+
 RawClient::~RawClient() { close(); }
 
 RawClient::RawClient(RawClient&& other) noexcept { *this = std::move(other); }
@@ -59,6 +63,7 @@ RawClient& RawClient::operator=(RawClient&& other) noexcept {
     close();
     fd_ = other.fd_;
     other.fd_ = -1;
+    tls_ = std::move(other.tls_);
     rx_ = std::move(other.rx_);
     rx_pos_ = other.rx_pos_;
     eof_ = other.eof_;
@@ -69,6 +74,7 @@ RawClient& RawClient::operator=(RawClient&& other) noexcept {
 }
 
 void RawClient::close() {
+  tls_.reset();  // no close_notify: as a plain client's close, only the TCP end
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
@@ -110,13 +116,25 @@ AssertionResult RawClient::connect(std::uint16_t port) {
     if (err != 0)
       return AssertionFailure() << "connect to port " << port << ": " << std::strerror(err);
   }
+  if (tls_mode()) {
+    if (auto r = TlsStream::attach(fd_, tls_); !r) return r;
+    if (auto r = tls_->handshake(Clock::now() + kTimeout); !r) return r << " (port " << port << ")";
+  }
   return AssertionSuccess();
+}
+
+void RawClient::make_room() {
+  if (rx_pos_ > (1u << 20) && rx_pos_ * 2 > rx_.size()) {
+    rx_.erase(0, rx_pos_);
+    rx_pos_ = 0;
+  }
 }
 
 RawClient::Fill RawClient::fill(std::chrono::milliseconds timeout) {
   if (fd_ < 0) return Fill::kError;
   if (reset_) return Fill::kReset;
   if (eof_) return Fill::kEof;
+  if (tls_) return fill_tls(timeout);
   pollfd p{fd_, POLLIN, 0};
   int n;
   do {
@@ -127,10 +145,7 @@ RawClient::Fill RawClient::fill(std::chrono::milliseconds timeout) {
     error_ = std::string("poll: ") + std::strerror(errno);
     return Fill::kError;
   }
-  if (rx_pos_ > (1u << 20) && rx_pos_ * 2 > rx_.size()) {
-    rx_.erase(0, rx_pos_);
-    rx_pos_ = 0;
-  }
+  make_room();
   const std::size_t old = rx_.size();
   rx_.resize(old + 256 * 1024);
   ssize_t got;
@@ -152,6 +167,32 @@ RawClient::Fill RawClient::fill(std::chrono::milliseconds timeout) {
   return Fill::kError;
 }
 
+// fill() over TLS: what the session holds first, then the socket.
+RawClient::Fill RawClient::fill_tls(std::chrono::milliseconds timeout) {
+  make_room();
+  const std::size_t old = rx_.size();
+  rx_.resize(old + 256 * 1024);
+  std::size_t got = 0;
+  const TlsStream::Io io =
+      tls_->read_until(rx_.data() + old, 256 * 1024, got, Clock::now() + timeout);
+  rx_.resize(old + (io == TlsStream::Io::kDone ? got : 0));
+  switch (io) {
+    case TlsStream::Io::kDone:
+      return Fill::kData;
+    case TlsStream::Io::kEof:
+      eof_ = true;
+      return Fill::kEof;
+    case TlsStream::Io::kReset:
+      reset_ = true;
+      return Fill::kReset;
+    case TlsStream::Io::kError:
+      error_ = tls_->error();
+      return Fill::kError;
+    default:
+      return Fill::kTimeout;
+  }
+}
+
 void RawClient::consume(std::size_t n) {
   rx_pos_ += n;
   if (rx_pos_ == rx_.size()) {
@@ -160,8 +201,27 @@ void RawClient::consume(std::size_t n) {
   }
 }
 
+// The socket refused more: waits for `events` (POLLOUT: room), and keeps
+// reading meanwhile so a server that answers while we write is never
+// blocked by us. Fails once nothing has moved for 3 s.
+AssertionResult RawClient::wait_to_send(short events, std::size_t sent, std::size_t total,
+                                        Clock::time_point& last_progress) {
+  pollfd p{fd_, static_cast<short>(events | (eof_ || reset_ ? 0 : POLLIN)), 0};
+  const int left = static_cast<int>(
+      3000 -
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - last_progress).count());
+  if (left <= 0)
+    return AssertionFailure() << "send stalled for 3 s after " << sent << " of " << total
+                              << " bytes";
+  if (poll(&p, 1, left) > 0 && (p.revents & POLLIN)) {
+    if (fill(0ms) == Fill::kData) last_progress = Clock::now();
+  }
+  return AssertionSuccess();
+}
+
 AssertionResult RawClient::write_all(std::string_view bytes) {
   if (fd_ < 0) return AssertionFailure() << "not connected";
+  if (tls_) return write_all_tls(bytes);
   std::size_t sent = 0;
   auto last_progress = Clock::now();
   while (sent < bytes.size()) {
@@ -176,19 +236,33 @@ AssertionResult RawClient::write_all(std::string_view bytes) {
       return AssertionFailure() << "send failed after " << sent << " of " << bytes.size()
                                 << " bytes: " << std::strerror(errno);
     }
-    // The socket buffer is full: wait for room, and keep reading meanwhile
-    // so a server that answers while we write is never blocked by us.
-    pollfd p{fd_, static_cast<short>(POLLOUT | (eof_ || reset_ ? 0 : POLLIN)), 0};
-    const int left = static_cast<int>(
-        3000 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - last_progress)
-                   .count());
-    if (left <= 0) {
-      return AssertionFailure() << "send stalled for 3 s after " << sent << " of " << bytes.size()
-                                << " bytes";
+    if (auto r = wait_to_send(POLLOUT, sent, bytes.size(), last_progress); !r) return r;
+  }
+  return AssertionSuccess();
+}
+
+// write_all() over TLS: SSL_write a record at a time (partial writes), and
+// while the socket is full, the same wait as over TCP, reading meanwhile.
+AssertionResult RawClient::write_all_tls(std::string_view bytes) {
+  std::size_t sent = 0;
+  auto last_progress = Clock::now();
+  while (sent < bytes.size()) {
+    std::size_t put = 0;
+    const TlsStream::Io io = tls_->write(bytes.data() + sent, bytes.size() - sent, put);
+    if (io == TlsStream::Io::kDone) {
+      sent += put;
+      last_progress = Clock::now();
+      continue;
     }
-    if (poll(&p, 1, left) > 0 && (p.revents & POLLIN)) {
-      if (fill(0ms) == Fill::kData) last_progress = Clock::now();
+    if (io != TlsStream::Io::kWantWrite && io != TlsStream::Io::kWantRead) {
+      return AssertionFailure() << "send failed after " << sent << " of " << bytes.size()
+                                << " bytes: "
+                                << (io == TlsStream::Io::kReset ? std::string("connection reset")
+                                    : io == TlsStream::Io::kEof ? std::string("connection closed")
+                                                                : tls_->error());
     }
+    const short want = io == TlsStream::Io::kWantWrite ? POLLOUT : 0;
+    if (auto r = wait_to_send(want, sent, bytes.size(), last_progress); !r) return r;
   }
   return AssertionSuccess();
 }

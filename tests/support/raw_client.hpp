@@ -9,12 +9,18 @@
 // expect_* are strict: the next frame must be the expected one, and every
 // server frame must be unmasked with RSV = 0 and a minimal length
 // (RFC 6455 5.1, 5.2). Not thread-safe.
+//
+// With WSTEST_TLS_CA set (tests/support/tls_client.hpp) every RawClient
+// speaks TLS: connect() does the TLS handshake after the TCP one, and the
+// bytes sent and read are the TLS session's. shutdown_write() and reset()
+// stay TCP's (a FIN without close_notify, an RST), so tests mean the same.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +30,8 @@
 #include "tests/support/http_handshake.hpp"
 
 namespace wstest {
+
+class TlsStream;
 
 using namespace std::chrono_literals;
 
@@ -35,14 +43,15 @@ std::string read_status_name(ReadStatus status);
 
 class RawClient {
  public:
-  RawClient() = default;
+  RawClient();
   ~RawClient();
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
   RawClient(RawClient&& other) noexcept;
   RawClient& operator=(RawClient&& other) noexcept;
 
-  // TCP connect to 127.0.0.1:port (TCP_NODELAY, so each write is a segment).
+  // TCP connect to 127.0.0.1:port (TCP_NODELAY, so each write is a segment);
+  // in TLS mode, then the TLS handshake, within kTimeout.
   ::testing::AssertionResult connect(std::uint16_t port);
 
   // Sends `request` and checks the 101 answer (Upgrade, Connection,
@@ -141,6 +150,11 @@ class RawClient {
  private:
   enum class Fill { kData, kTimeout, kEof, kReset, kError };
   Fill fill(std::chrono::milliseconds timeout);
+  Fill fill_tls(std::chrono::milliseconds timeout);
+  ::testing::AssertionResult write_all_tls(std::string_view bytes);
+  void make_room();
+  ::testing::AssertionResult wait_to_send(short events, std::size_t sent, std::size_t total,
+                                          std::chrono::steady_clock::time_point& last_progress);
   ::testing::AssertionResult write_all(std::string_view bytes);
   std::string_view pending() const { return std::string_view(rx_).substr(rx_pos_); }
   void consume(std::size_t n);
@@ -148,6 +162,7 @@ class RawClient {
                                                std::optional<std::uint16_t> code);
 
   int fd_ = -1;
+  std::unique_ptr<TlsStream> tls_;  // TLS mode only
   std::string rx_;
   std::size_t rx_pos_ = 0;
   bool eof_ = false;

@@ -26,6 +26,16 @@ std::string server_binary_path() {
   return env && *env ? env : "build/wsserver";
 }
 
+std::vector<std::string> tls_server_flags() {
+  static const std::vector<std::string> flags = [] {
+    const char* cert = std::getenv("WSTEST_TLS_CERT");
+    const char* key = std::getenv("WSTEST_TLS_KEY");
+    if (!cert || !*cert || !key || !*key) return std::vector<std::string>{};
+    return std::vector<std::string>{"--tls-cert", cert, "--tls-key", key};
+  }();
+  return flags;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
@@ -125,6 +135,8 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::strin
     return nullptr;
   }
   std::vector<std::string> args = {binary, "--host", "127.0.0.1", "--port", "0"};
+  const std::vector<std::string> tls = tls_server_flags();
+  args.insert(args.end(), tls.begin(), tls.end());
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

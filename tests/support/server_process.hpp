@@ -5,6 +5,12 @@
 //
 //   wsserver: listening on 127.0.0.1:43817 (epoll, 1 thread)
 //
+// With WSTEST_TLS_CERT and WSTEST_TLS_KEY set (tests/run_all.sh's stage
+// conformance-tls), every server started here serves wss:// only:
+// `--tls-cert $WSTEST_TLS_CERT --tls-key $WSTEST_TLS_KEY` come before the
+// test's own flags (so a test's later flag still wins, and it can see them).
+// run_to_exit() adds nothing: it runs what it is given.
+//
 // The destructor sends SIGTERM, waits up to 3 s, then SIGKILLs. The child dies
 // with the test process too (PR_SET_PDEATHSIG), so a crashed suite leaves no
 // server behind. Not thread-safe: use from the test thread.
@@ -27,6 +33,10 @@ namespace wstest {
 
 // $WSSERVER, or build/wsserver relative to the working directory.
 std::string server_binary_path();
+
+// {"--tls-cert", $WSTEST_TLS_CERT, "--tls-key", $WSTEST_TLS_KEY} when both
+// are set, else empty; read once.
+std::vector<std::string> tls_server_flags();
 
 class ServerProcess {
  public:
