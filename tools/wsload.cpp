@@ -17,6 +17,11 @@
 // receives nothing for --round-timeout, which ends the run. The figures come from
 // the barrier's own timestamps, so the polling does not blur them.
 //
+// wss://: one TLS client context for the run (--ca, --insecure), made
+// before any thread starts; a context that cannot be made (an unreadable
+// --ca) is one line on stderr and exit status 2. Each connection's TLS
+// session is its Connection's transport (tools/wsload_tls.hpp).
+//
 // --subscribers: the workers publish on their schedule until the window
 // ends (tools/wsload_pubsub.hpp); the main thread then waits, --drain at
 // most, until every receiver holds every message published, and counts
@@ -30,12 +35,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tools/wsload_broadcast.hpp"
 #include "tools/wsload_options.hpp"
 #include "tools/wsload_report.hpp"
 #include "tools/wsload_stats.hpp"
+#include "tools/wsload_tls.hpp"
 #include "tools/wsload_worker.hpp"
 
 namespace {
@@ -63,11 +70,12 @@ void raise_fd_limit(const wsload::LoadOptions& o) {
 
 class Run {
  public:
-  explicit Run(wsload::LoadOptions& options)
+  // `tls`: wss:// only, the one client context every connection starts from.
+  Run(wsload::LoadOptions& options, std::shared_ptr<const tls::Context> tls)
       : o_(options), progress_(!options.json && ::isatty(STDOUT_FILENO)) {
     if (o_.broadcast) barrier_ = std::make_unique<wsload::RoundBarrier>(o_, workers_);
     for (unsigned i = 0; i < o_.threads; ++i)
-      workers_.push_back(std::make_unique<wsload::Worker>(o_, control_, i, barrier_.get()));
+      workers_.push_back(std::make_unique<wsload::Worker>(o_, control_, i, barrier_.get(), tls));
   }
 
   // Returns the process exit status.
@@ -265,8 +273,17 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  std::shared_ptr<const tls::Context> tls;
+  if (options.target.tls) {
+    std::string error;
+    tls = wsload::make_client_context(options, error);
+    if (!tls) {
+      std::fprintf(stderr, "wsload: TLS client setup failed: %s\n", error.c_str());
+      return 2;
+    }
+  }
   try {
-    Run run(options);
+    Run run(options, std::move(tls));
     return run.execute();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "wsload: %s\n", e.what());

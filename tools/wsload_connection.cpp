@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "tools/wsload_tls.hpp"
 #include "tools/wsload_worker.hpp"
 #include "ws/client_frame.hpp"
 #include "ws/client_handshake.hpp"
@@ -26,11 +27,13 @@ std::string describe(std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 ClientConnection::ClientConnection(Worker& worker, net::Connection& connection, std::uint32_t id,
-                                   std::uint32_t slot)
+                                   std::uint32_t slot, Nanos connect_start, const TimedSession* tls)
     : worker_(worker),
       connection_(connection),
       id_(id),
       slot_(slot),
+      connect_start_(connect_start),
+      tls_(tls),
       reader_(ws::ReaderOptions{
           .role = ws::Role::client,
           .max_message_size = std::max<std::uint64_t>(worker.options().size + 1, 1 << 20)}),
@@ -42,7 +45,8 @@ ClientConnection::ClientConnection(Worker& worker, net::Connection& connection, 
   key_ = ws::make_client_key();
   std::string request;
   ws::append_client_request(request, target.host_header, target.path, key_);
-  // Queued now, sent once the connect completes.
+  // Queued now, sent once the connect completes (wss://: once the TLS
+  // handshake has, the ClientHello going first).
   connection_.write({reinterpret_cast<const std::uint8_t*>(request.data()), request.size()});
 }
 
@@ -145,6 +149,16 @@ void ClientConnection::read_handshake(std::span<std::uint8_t> bytes) {
 void ClientConnection::become_open() {
   state_ = State::open;
   opened_ = true;
+  if (worker_.options().target.websocket) {
+    WorkerStats& stats = worker_.mutable_stats();
+    const Nanos now = now_ns();
+    stats.upgrade_time.record(static_cast<std::uint64_t>(std::max<Nanos>(now - connect_start_, 0)));
+    if (tls_ && tls_->handshake_done_at() != 0) {
+      stats.handshake_time.record(static_cast<std::uint64_t>(
+          std::max<Nanos>(tls_->handshake_done_at() - connect_start_, 0)));
+      stats.note_protocol(tls_->session().protocol());
+    }
+  }
   worker_.on_upgraded(*this);  // counts it open before it counts as settled
   settle();
 }
@@ -340,8 +354,10 @@ void ClientConnection::on_shutdown() {
   worker_.on_shutdown_started();
   switch (state_) {
     case State::handshaking:
-      fail_connect(worker_.options().target.websocket ? "no 101 before the end of the run"
-                                                      : "no echo before the end of the run");
+      fail_connect(tls_ && tls_->handshake_done_at() == 0
+                       ? "no TLS handshake before the end of the run"
+                   : worker_.options().target.websocket ? "no 101 before the end of the run"
+                                                        : "no echo before the end of the run");
       state_ = State::done;
       connection_.abort();
       break;
@@ -362,7 +378,10 @@ void ClientConnection::on_shutdown() {
 }
 
 void ClientConnection::on_disconnect() {
-  if (state_ == State::handshaking) {
+  const std::string tls_failure = tls_ ? tls_->failure() : std::string();
+  if (state_ == State::handshaking && !tls_failure.empty()) {
+    fail_connect(tls_failure);
+  } else if (state_ == State::handshaking) {
     fail_connect(received_any_ ? "connection ended during the upgrade"
                                : "connection refused or reset before the upgrade");
   } else if (state_ == State::open && !worker_.options().target.websocket && !received_any_) {

@@ -25,11 +25,14 @@
 namespace wsload {
 
 class Worker;
+class TimedSession;
 
 class ClientConnection final : public net::StreamHandler, public ws::MessageSink {
  public:
+  // `connect_start`: when connect() was called; `tls`: wss://, the
+  // connection's transport (it owns it), else null.
   ClientConnection(Worker& worker, net::Connection& connection, std::uint32_t id,
-                   std::uint32_t slot);
+                   std::uint32_t slot, Nanos connect_start, const TimedSession* tls);
 
   bool is_open() const noexcept { return state_ == State::open; }
   // The connection may send: after the 101, or at once for tcp://.
@@ -87,6 +90,8 @@ class ClientConnection final : public net::StreamHandler, public ws::MessageSink
   net::Connection& connection_;
   std::uint32_t id_;    // in the stamp of every message
   std::uint32_t slot_;  // in the worker's table
+  Nanos connect_start_;
+  const TimedSession* tls_;  // the connection's transport, or null
   State state_ = State::handshaking;
   bool received_any_ = false;
   bool settled_ = false;

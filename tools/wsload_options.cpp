@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char* usage_text =
     "usage: wsload URL [options]\n"
-    "  URL                    ws://HOST:PORT/PATH, or tcp://HOST:PORT for a raw TCP echo\n"
+    "  URL                    ws://HOST:PORT/PATH, wss://HOST:PORT/PATH (TLS), or\n"
+    "                         tcp://HOST:PORT for a raw TCP echo\n"
     "  --connections N        connections (default 1)\n"
     "  --size BYTES           payload bytes per message, K/M suffixes (default 20)\n"
     "  --pipeline P           messages in flight per connection (default 1)\n"
@@ -47,10 +48,15 @@ constexpr const char* usage_text =
     "  --publishers P         --subscribers: sending connections (default 1)\n"
     "  --drain SECONDS        --subscribers: after the window, how long messages in flight\n"
     "                         may take to arrive before they count as lost (default 5)\n"
+    "  --ca FILE              wss://: trust the CAs in FILE (PEM) instead of the system's\n"
+    "  --insecure             wss://: do not verify the server's certificate or host name\n"
+    "                         (self-signed servers; --ca is then loaded but not used);\n"
+    "                         both are verified by default\n"
     "  --json                 print one JSON object instead of the report\n"
     "Exits 1 if any message mismatched, was lost, duplicated, reordered or corrupt, any\n"
-    "connect failed, or any error or unexpected close happened (the reason is on stderr);\n"
-    "2 on a bad command line.\n";
+    "connect or TLS handshake failed (verification included), or any error or unexpected\n"
+    "close happened (the reason is on stderr); 2 on a bad command line or a TLS setup\n"
+    "that fails (an unreadable --ca).\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "wsload: %s\n%s", message.c_str(), usage_text);
@@ -84,9 +90,14 @@ std::uint64_t parse_count(const std::string& flag, const char* text, std::uint64
 
 bool parse_url(const std::string& url, Target& out) {
   std::string_view rest = url;
+  out.tls = false;
   if (rest.starts_with("ws://")) {
     out.websocket = true;
     rest.remove_prefix(5);
+  } else if (rest.starts_with("wss://")) {
+    out.websocket = true;
+    out.tls = true;
+    rest.remove_prefix(6);
   } else if (rest.starts_with("tcp://")) {
     out.websocket = false;
     rest.remove_prefix(6);
@@ -157,6 +168,10 @@ LoadOptions parse_options(int argc, char** argv) {
       o.broadcast = true;
       continue;
     }
+    if (flag == "--insecure") {
+      o.insecure = true;
+      continue;
+    }
     if (!flag.starts_with("--")) {
       if (have_url) usage_error("more than one URL: " + flag);
       o.url = flag;
@@ -192,6 +207,9 @@ LoadOptions parse_options(int argc, char** argv) {
       o.rate = parse_double(flag, value, 0.001, 1e9);
     } else if (flag == "--connect-rate") {
       o.connect_rate = parse_double(flag, value, 0.001, 1e9);
+    } else if (flag == "--ca") {
+      o.ca_file = value;
+      if (o.ca_file.empty()) usage_error("--ca needs a file");
     } else if (flag == "--rounds") {
       o.rounds = parse_count(flag, value, 1, 1ull << 40);
       broadcast_only = flag;
@@ -204,10 +222,13 @@ LoadOptions parse_options(int argc, char** argv) {
   }
   if (!have_url) usage_error("missing URL");
   if (!parse_url(o.url, o.target))
-    usage_error("bad URL (want ws://HOST:PORT/PATH or tcp://HOST:PORT): " + o.url);
+    usage_error("bad URL (want ws://HOST:PORT/PATH, wss://HOST:PORT/PATH or tcp://HOST:PORT): " +
+                o.url);
+  if (!o.target.tls && (o.insecure || !o.ca_file.empty()))
+    usage_error(std::string(o.insecure ? "--insecure" : "--ca") + " needs a wss:// URL");
   if (!o.target.websocket && o.size == 0) usage_error("tcp:// needs --size of at least 1");
   if (o.broadcast) {
-    if (!o.target.websocket) usage_error("--broadcast needs a ws:// URL");
+    if (!o.target.websocket) usage_error("--broadcast needs a ws:// or wss:// URL");
     if (o.size < PayloadPattern::checked_stamp_size)
       usage_error("--broadcast needs --size of at least 20 (the header: sender, round, check)");
     if (o.rate > 0 || o.idle || o.pipeline != 1)
@@ -218,7 +239,7 @@ LoadOptions parse_options(int argc, char** argv) {
     usage_error(broadcast_only + " needs --broadcast");
   }
   if (o.pubsub) {
-    if (!o.target.websocket) usage_error("--subscribers needs a ws:// URL");
+    if (!o.target.websocket) usage_error("--subscribers needs a ws:// or wss:// URL");
     if (o.publishers == 0) o.publishers = 1;
     if (o.rate <= 0) usage_error("--subscribers needs --rate (messages/s, all publishers)");
     if (!size_given) o.size = PubSubMessage::header_size;

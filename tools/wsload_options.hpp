@@ -8,9 +8,10 @@ namespace wsload {
 
 struct Target {
   bool websocket = true;  // false: tcp:// raw echo (no handshake, no framing)
+  bool tls = false;       // wss://: WebSocket over TLS (tools/wsload_tls.hpp)
   std::string host;
   std::uint16_t port = 0;
-  std::string path = "/";   // ws:// only
+  std::string path = "/";   // ws:// and wss:// only
   std::string host_header;  // "host:port" as written in the URL
 };
 
@@ -38,12 +39,17 @@ struct LoadOptions {
   std::uint32_t subscribers = 0;
   std::uint32_t publishers = 0;
   double drain_s = 5;  // after the window, at most this long for messages in flight
+  // wss:// (tools/wsload_tls.hpp): the CA to trust (empty: the system's), and
+  // --insecure: no verification of the server's certificate or name.
+  std::string ca_file;
+  bool insecure = false;
 };
 
 // Parses argv; prints usage and exits 2 on a bad command line, 0 on --help.
 LoadOptions parse_options(int argc, char** argv);
 
-// "ws://host:port/path" or "tcp://host:port"; false if neither.
+// "ws://host:port/path", "wss://host:port/path" or "tcp://host:port"; false
+// if none.
 bool parse_url(const std::string& url, Target& out);
 
 }  // namespace wsload

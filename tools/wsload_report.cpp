@@ -102,9 +102,17 @@ void print_json(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
   }
   std::fprintf(out,
                "\"errors\":%llu,\"closes\":%llu,\"connect_failures\":%llu,\"threads\":%u,"
-               "\"mode\":\"%s\",\"binary\":%s,\"warmup_s\":%.3f}\n",
+               "\"mode\":\"%s\",\"binary\":%s,\"warmup_s\":%.3f",
                ull(t.errors.count), ull(t.closes.count), ull(t.connect_failures.count), o.threads,
                mode(o), o.binary ? "true" : "false", o.warmup_s);
+  if (o.target.websocket)
+    std::fprintf(out, ",\"upgrades\":%llu,\"upgrade_us\":{%s}", ull(t.upgrade_time.count()),
+                 percentiles(t.upgrade_time, false, true).c_str());
+  if (o.target.tls)
+    std::fprintf(out, ",\"tls_protocol\":%s,\"verify\":%s,\"handshake_us\":{%s}",
+                 json_string(t.tls_protocol).c_str(), o.insecure ? "false" : "true",
+                 percentiles(t.handshake_time, false, true).c_str());
+  std::fputs("}\n", out);
 }
 
 void print_text(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
@@ -116,6 +124,15 @@ void print_text(std::FILE* out, const LoadOptions& o, const WorkerStats& t) {
   if (!o.idle && !o.broadcast && o.rate <= 0) std::fprintf(out, ", pipeline %u", o.pipeline);
   std::fprintf(out, ", %u thread%s, %.3f s (+%.1f s warm-up)\n", o.threads,
                o.threads == 1 ? "" : "s", o.duration_s, o.warmup_s);
+  if (o.target.tls && t.handshake_time.count() == 0)
+    std::fprintf(out, "  tls       no handshake finished\n");
+  else if (o.target.tls)
+    std::fprintf(out, "  tls       %s%s; handshake %s  (connect() to handshake done)\n",
+                 t.tls_protocol.c_str(), o.insecure ? ", not verified (--insecure)" : ", verified",
+                 percentiles(t.handshake_time, false, false).c_str());
+  if (o.target.websocket && t.upgrade_time.count() > 0)
+    std::fprintf(out, "  upgrade   %s  (connect() to the 101, %llu connections)\n",
+                 percentiles(t.upgrade_time, false, false).c_str(), ull(t.upgrade_time.count()));
   if (o.broadcast) {
     const double rate = static_cast<double>(t.deliveries) / o.duration_s;
     std::fprintf(out,

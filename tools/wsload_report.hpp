@@ -28,7 +28,13 @@ namespace wsload {
 //    "mb_per_sec", "latency_us" (scheduled send to receipt): {"p50", "p90",
 //    "p99", "p999", "max"}, "lost", "reordered", "corrupt",
 //  then "errors", "closes", "connect_failures", "threads", "mode" ("closed",
-//  "open", "idle", "broadcast" or "pubsub"), "binary", "warmup_s"}.
+//  "open", "idle", "broadcast" or "pubsub"), "binary", "warmup_s", then for
+//  ws:// and wss:// "upgrades" (connections that got their 101, ramp-up
+//  included) and "upgrade_us" (connect() called to the 101 read): {"p50",
+//  "p99", "p999", "max"}, then for wss:// "tls_protocol" ("TLSv1.3",
+//  "TLSv1.2", "mixed", "" if no handshake finished), "verify" (false with
+//  --insecure) and "handshake_us" (connect() called to the TLS handshake
+//  done): {"p50", "p99", "p999", "max"}}.
 void print_json(std::FILE* out, const LoadOptions& options, const WorkerStats& totals);
 void print_text(std::FILE* out, const LoadOptions& options, const WorkerStats& totals);
 

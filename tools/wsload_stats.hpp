@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/histogram.hpp"
 
@@ -54,7 +55,17 @@ struct WorkerStats {
   std::uint64_t published = 0;  // messages sent, warm-up included
   std::uint64_t received = 0;   // verified receipts of any of them, every receiver
   Tally reordered;              // a publisher's message older than one already received
+  // ws:// and wss://, every connection that got its 101, ramp-up included.
+  core::Histogram upgrade_time;    // connect() called to the 101 read, ns
+  core::Histogram handshake_time;  // wss://: connect() called to the TLS handshake done, ns
+  std::string tls_protocol;        // wss://: "TLSv1.3", "TLSv1.2"; "mixed" if they differ
 
+  void note_protocol(std::string_view protocol) {
+    if (tls_protocol.empty())
+      tls_protocol = protocol;
+    else if (tls_protocol != protocol)
+      tls_protocol = "mixed";
+  }
   void merge(const WorkerStats& other);
 };
 

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <stdexcept>
 
 #include "net/socket.hpp"
 #include "tools/wsload_broadcast.hpp"
 #include "tools/wsload_connection.hpp"
+#include "tools/wsload_tls.hpp"
 
 namespace wsload {
 namespace {
@@ -42,7 +44,7 @@ class Ticker final : public net::StreamHandler {
 }  // namespace
 
 Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index,
-               RoundBarrier* barrier)
+               RoundBarrier* barrier, std::shared_ptr<const tls::Context> tls)
     : options_(options),
       control_(control),
       index_(index),
@@ -51,6 +53,7 @@ Worker::Worker(const LoadOptions& options, RunControl& control, unsigned index,
       connect_interval_ns_(1e9 * options.threads / options.connect_rate),
       closed_loop_(!options.idle && options.rate <= 0 && !options.broadcast),
       barrier_(barrier),
+      tls_(std::move(tls)),
       pattern_(options.size, !options.binary, options.broadcast),
       loop_(std::make_unique<net::EventLoop>(
           net::UniqueFd(),
@@ -99,9 +102,21 @@ void Worker::open_one() {
   const std::uint32_t id = index_ + slot * options_.threads;
   ClientConnection* made = nullptr;
   try {
+    const Nanos started = now_ns();
     net::UniqueFd fd = net::connect_tcp(options_.target.host, options_.target.port);
+    // wss://: the ClientHello is the session's wire output from here on; the
+    // upgrade request the handler writes waits for the handshake.
+    std::unique_ptr<TimedSession> session;
+    if (tls_) {
+      std::unique_ptr<tls::Session> made_session =
+          tls::Session::connect(tls_, options_.target.host);
+      if (!made_session) throw std::runtime_error("TLS session setup failed (tls::Session)");
+      session = std::make_unique<TimedSession>(std::move(made_session));
+    }
     loop_->add_connection(std::move(fd), [&](net::Connection& c) {
-      auto handler = std::make_unique<ClientConnection>(*this, c, id, slot);
+      TimedSession* timed = session.get();
+      if (session) c.set_transport(std::move(session));
+      auto handler = std::make_unique<ClientConnection>(*this, c, id, slot, started, timed);
       made = handler.get();
       return handler;
     });
@@ -257,6 +272,9 @@ void WorkerStats::merge(const WorkerStats& o) {
   deliveries += o.deliveries;
   published += o.published;
   received += o.received;
+  upgrade_time.merge(o.upgrade_time);
+  handshake_time.merge(o.handshake_time);
+  if (!o.tls_protocol.empty()) note_protocol(o.tls_protocol);
   for (Tally WorkerStats::*kind :
        {&WorkerStats::errors, &WorkerStats::mismatches, &WorkerStats::closes,
         &WorkerStats::connect_failures, &WorkerStats::lost, &WorkerStats::duplicated,

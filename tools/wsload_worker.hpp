@@ -36,6 +36,7 @@
 
 #include "core/timer_wheel.hpp"
 #include "net/event_loop.hpp"
+#include "tls/context.hpp"
 #include "tools/wsload_options.hpp"
 #include "tools/wsload_payload.hpp"
 #include "tools/wsload_pubsub.hpp"
@@ -50,8 +51,10 @@ class RoundBarrier;
 class Worker {
  public:
   // Serves the connections with ids index, index + threads, ... < connections.
-  // `barrier`: --broadcast only, else null.
-  Worker(const LoadOptions& options, RunControl& control, unsigned index, RoundBarrier* barrier);
+  // `barrier`: --broadcast only, else null. `tls`: wss:// only (one client
+  // context for every worker), else null.
+  Worker(const LoadOptions& options, RunControl& control, unsigned index, RoundBarrier* barrier,
+         std::shared_ptr<const tls::Context> tls = nullptr);
   ~Worker();
 
   void run();
@@ -123,6 +126,7 @@ class Worker {
   RoundBarrier* barrier_;
   std::uint32_t round_holders_ = 0;           // connections that hold all of the current round
   std::uint64_t measured_from_ = UINT64_MAX;  // the first measured round begun here
+  std::shared_ptr<const tls::Context> tls_;   // wss:// only
 
   PayloadPattern pattern_;
   PubSubMessage pubsub_message_{pattern_};

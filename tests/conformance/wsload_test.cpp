@@ -447,5 +447,107 @@ TEST(WsloadTcp, RawTcpEchoIsVerified) {
   EXPECT_EQ(run.field("mismatches"), 0) << run.describe();
 }
 
+// wss://: wsserver with a certificate from tools/make_cert.sh (a throwaway
+// CA and a certificate for localhost and 127.0.0.1), in a temporary
+// directory; a second make_cert.sh directory is the wrong CA. Run from the
+// repository's root (the script is found as tools/make_cert.sh).
+class WsloadTls : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char dir[] = "/tmp/wsload_tls_XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    root_ = dir;
+    for (const char* name : {"/right", "/wrong"}) {
+      const ProcessRun made = run_to_exit("/bin/bash", {"tools/make_cert.sh", root_ + name}, 20s);
+      ASSERT_EQ(made.exit_code, 0) << "tools/make_cert.sh: " << made.describe();
+    }
+  }
+  static void TearDownTestSuite() {
+    if (!root_.empty()) run_to_exit("/bin/rm", {"-rf", root_}, 10s);
+  }
+  void start_tls_server() {
+    std::string error;
+    server_ = ServerProcess::start(
+        {"--tls-cert", root_ + "/right/cert.pem", "--tls-key", root_ + "/right/key.pem"}, error);
+    ASSERT_NE(server_, nullptr) << error;
+    ASSERT_NE(server_->banner().find("TLS"), std::string::npos) << server_->banner();
+  }
+  std::string url() const { return "wss://127.0.0.1:" + std::to_string(server_->port()) + "/echo"; }
+  static std::string ca(const char* which) { return root_ + "/" + which + "/ca.pem"; }
+  // A quantile of the --json object's "handshake_us", or -1.
+  static double handshake(const LoadRun& run, const std::string& quantile) {
+    const auto at = run.out.find("\"handshake_us\":{");
+    if (at == std::string::npos) return -1;
+    const std::string key = "\"" + quantile + "\":";
+    const auto q = run.out.find(key, at);
+    return q == std::string::npos ? -1 : std::strtod(run.out.c_str() + q + key.size(), nullptr);
+  }
+
+  static inline std::string root_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(WsloadTls, EchoesOverVerifiedTlsAreCounted) {
+  ASSERT_NO_FATAL_FAILURE(start_tls_server());
+  const LoadRun run =
+      run_wsload({url(), "--ca", ca("right"), "--connections", "10", "--duration", "1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_GT(run.field("messages"), 0) << run.describe();
+  expect_fields(
+      run,
+      {{"mismatches", 0}, {"errors", 0}, {"closes", 0}, {"connect_failures", 0}, {"upgrades", 10}});
+  EXPECT_NE(run.out.find("\"tls_protocol\":\"TLSv1.3\""), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("\"verify\":true"), std::string::npos) << run.describe();
+  EXPECT_GT(handshake(run, "p50"), 0) << run.describe();
+  EXPECT_GE(handshake(run, "p99"), handshake(run, "p50")) << run.describe();
+}
+
+TEST_F(WsloadTls, TheWrongCaFailsVerification) {
+  ASSERT_NO_FATAL_FAILURE(start_tls_server());
+  const LoadRun run =
+      run_wsload({url(), "--ca", ca("wrong"), "--connections", "3", "--duration", "0.5", "--json"});
+  EXPECT_NE(run.exit_code, 0) << run.describe();
+  EXPECT_EQ(run.field("connect_failures"), 3) << run.describe();
+  EXPECT_EQ(run.field("messages"), 0) << run.describe();
+  expect_said(run, "TLS handshake failed: certificate verify failed");
+}
+
+TEST_F(WsloadTls, InsecureAcceptsTheWrongCa) {
+  ASSERT_NO_FATAL_FAILURE(start_tls_server());
+  const LoadRun run = run_wsload({url(), "--ca", ca("wrong"), "--insecure", "--connections", "3",
+                                  "--duration", "0.5", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_GT(run.field("messages"), 0) << run.describe();
+  EXPECT_NE(run.out.find("\"verify\":false"), std::string::npos) << run.describe();
+}
+
+TEST_F(WsloadTls, LargeMessagesCrossManyRecords) {
+  ASSERT_NO_FATAL_FAILURE(start_tls_server());
+  const LoadRun run = run_wsload({url(), "--ca", ca("right"), "--connections", "2", "--size",
+                                  "200000", "--pipeline", "2", "--duration", "0.5", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_GT(run.field("messages"), 0) << run.describe();
+  EXPECT_EQ(run.field("mismatches"), 0) << run.describe();
+}
+
+TEST_F(WsloadTls, PlainWsloadAgainstTheTlsPortFailsToUpgrade) {
+  ASSERT_NO_FATAL_FAILURE(start_tls_server());
+  const LoadRun run = run_wsload({"ws://127.0.0.1:" + std::to_string(server_->port()) + "/echo",
+                                  "--connections", "2", "--duration", "0.3", "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.describe();
+  EXPECT_EQ(run.field("connect_failures"), 2) << run.describe();
+}
+
+TEST(WsloadTlsSetup, AnUnreadableCaOrTlsFlagsWithoutWssExit2) {
+  const LoadRun missing =
+      run_wsload({"wss://127.0.0.1:1/echo", "--ca", "/nonexistent/ca.pem", "--duration", "0.1"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.describe();
+  expect_said(missing, "TLS client setup failed");
+  expect_said(missing, "/nonexistent/ca.pem");
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/echo", "--insecure"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"ws://127.0.0.1:1/echo", "--ca", "x.pem"}).exit_code, 2);
+  EXPECT_EQ(run_wsload({"wss://127.0.0.1/echo"}).exit_code, 2) << "no port";
+}
+
 }  // namespace
 }  // namespace wstest
