@@ -148,9 +148,8 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
       // Spent before the handler runs: a limit it sets now counts from here.
       if (input_allowance_ != SIZE_MAX) input_allowance_ -= static_cast<std::size_t>(n);
       // Once we decided to close, the peer's bytes are drained unread.
-      if (state_ == State::open)
-        handler_->on_data(receive_buffer.first(static_cast<std::size_t>(n)));
-      if (state_ == State::closed) return;
+      if (state_ == State::open) deliver(receive_buffer, static_cast<std::size_t>(n));
+      if (state_ == State::closed || input_ended_) return;
       if (static_cast<std::size_t>(n) < room && !until_eagain) return;
       continue;
     }
@@ -161,6 +160,32 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
     return;
   }
   loop_.schedule_read(*this);
+}
+
+void Connection::deliver(std::span<std::uint8_t> receive_buffer, std::size_t n) {
+  if (!transport_) return handler_->on_data(receive_buffer.first(n));
+  deliver_through_transport(receive_buffer, n);
+}
+
+// The wire bytes go into the transport (which copies them), so the receive
+// buffer is free again for what it pulls out: one shared buffer either way.
+// A handshake step may leave wire output; an alert is sent before the end.
+void Connection::deliver_through_transport(std::span<std::uint8_t> receive_buffer, std::size_t n) {
+  transport_->push(receive_buffer.first(n));
+  while (state_ == State::open) {
+    const Transport::Pulled pulled = transport_->pull(receive_buffer);
+    if (pulled.bytes > 0) handler_->on_data(receive_buffer.first(pulled.bytes));
+    if (pulled.status == Transport::Status::ok) continue;
+    if (pulled.status == Transport::Status::peer_closed) end_of_input();
+    if (pulled.status == Transport::Status::failed) {
+      (void)send_queued();  // the alert, if the socket takes it now
+      finish();
+    }
+    break;
+  }
+  // A handshake step may have left wire output, or finished the handshake
+  // with protocol bytes waiting to be sealed (a client's request).
+  if (state_ != State::closed && buffered_bytes() > 0) mark_dirty();
 }
 
 // The peer's FIN. It may still read: what is queued goes out (the handler
@@ -210,9 +235,15 @@ void Connection::flush() {
 // An urgent unit goes as soon as the output's front is at a unit boundary.
 Connection::SendStatus Connection::send_queued() noexcept {
   while (buffered_bytes() > 0) {
-    const bool urgent_turn = !urgent_.empty() && front_at_boundary_;
-    const ssize_t n = urgent_turn ? send_urgent() : send_output();
+    const bool wire_turn = transport_ && transport_->wire_pending() > 0;
+    const bool urgent_turn = !wire_turn && !urgent_.empty() && front_at_boundary_;
+    const ssize_t n = wire_turn ? send_wire() : urgent_turn ? send_urgent() : send_output();
+    if (n == 0 && !wire_turn && transport_) break;  // nothing sealed: the handshake is not done
     if (n >= 0) {
+      if (wire_turn) {
+        transport_->wire_sent(static_cast<std::size_t>(n));
+        continue;
+      }
       if (urgent_turn)
         urgent_.consume(static_cast<std::size_t>(n));
       else
@@ -232,13 +263,40 @@ Connection::SendStatus Connection::send_queued() noexcept {
 
 ssize_t Connection::send_urgent() noexcept {
   const auto bytes = urgent_.data();
+  if (transport_) return seal(bytes);
   return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+
+ssize_t Connection::send_wire() noexcept {
+  const auto bytes = transport_->wire_output();
+  return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+
+ssize_t Connection::seal(std::span<const std::uint8_t> bytes) noexcept {
+  return static_cast<ssize_t>(transport_->seal(bytes));
+}
+
+// The front of the queue into the transport, piece by piece, until it stops
+// taking (its wire output is full: send_queued sends that, then comes back).
+ssize_t Connection::seal_output(std::size_t limit) noexcept {
+  iovec pieces[max_pieces_per_send];
+  const std::size_t count = output_.gather(pieces, max_pieces_per_send, limit);
+  std::size_t sealed = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::span<const std::uint8_t> piece(static_cast<const std::uint8_t*>(pieces[i].iov_base),
+                                              pieces[i].iov_len);
+    const std::size_t taken = transport_->seal(piece);
+    sealed += taken;
+    if (taken < piece.size()) break;
+  }
+  return static_cast<ssize_t>(sealed);
 }
 
 // One sendmsg for the front of the queue, its own bytes and shared frames
 // alike; only up to the next unit boundary while an urgent unit waits.
 ssize_t Connection::send_output() noexcept {
   const std::size_t limit = urgent_.empty() ? SIZE_MAX : bytes_to_boundary();
+  if (transport_) return seal_output(limit);
   if (output_.contiguous()) {  // nothing shared: a plain send, as cheap as ever
     const auto bytes = output_.front().first(std::min(limit, output_.size()));
     return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -281,6 +339,15 @@ void Connection::after_output_drained() {
   charged_ = 0;
   if (unit_ends_.capacity() > 64) std::vector<std::uint64_t>().swap(unit_ends_);
   if (state_ != State::flushing) return;
+  // Over a transport, its close (TLS close_notify) is the last thing sealed;
+  // once it has left too, we are back here and go on to the FIN.
+  if (transport_ && !transport_closed_) {
+    transport_closed_ = true;
+    transport_->close();
+    const SendStatus status = send_queued();
+    if (status == SendStatus::failed) return finish();
+    if (buffered_bytes() > 0) return;  // EPOLLOUT: flush, then here again
+  }
   // The peer already ended its side: the kernel delivers what it holds of
   // ours, then a FIN, when the socket closes. Nothing to linger for.
   if (input_ended_) return finish();

@@ -47,6 +47,14 @@
 // Pongs and pings while nothing is backed up are ordinary units, in order
 // with the data around them; only a queue the peer has refused is passed.
 //
+// A transport (TLS, net/transport.hpp) changes only the two ends: what is
+// read is pushed into it and what it pulls out goes to the handler (in the
+// same receive buffer); what is sent is sealed into it, and its wire output
+// is what goes to the socket, ahead of anything not yet sealed. The queues,
+// units, urgent lane and backpressure above work in protocol bytes as
+// before. A graceful close seals everything queued, then the transport's
+// close (close_notify), then the FIN.
+//
 // Owned by its EventLoop; not thread-safe (loop thread only).
 #pragma once
 
@@ -63,6 +71,7 @@
 #include "net/output_queue.hpp"
 #include "net/shared_bytes.hpp"
 #include "net/stream_handler.hpp"
+#include "net/transport.hpp"
 #include "net/unique_fd.hpp"
 
 namespace net {
@@ -77,6 +86,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   void set_handler(std::unique_ptr<StreamHandler> handler) { handler_ = std::move(handler); }
+  // Before the first read: the wire speaks through `transport` (TLS). What
+  // the handler reads and writes are then the transport's protocol bytes.
+  void set_transport(std::unique_ptr<Transport> transport) { transport_ = std::move(transport); }
+  Transport* transport() noexcept { return transport_.get(); }
 
   // Queues bytes for sending (copied into the output queue), as one unit.
   void write(std::span<const std::uint8_t> bytes);
@@ -97,7 +110,11 @@ class Connection {
   // is kept whole, so the byte stream stays well formed). Urgent units stay.
   void discard_unsent();
 
-  std::size_t buffered_bytes() const noexcept { return output_.size() + urgent_.size(); }
+  // Queued and not yet taken by the kernel: wire bytes a transport made
+  // count too (a TLS record sealed but unsent is output the peer lacks).
+  std::size_t buffered_bytes() const noexcept {
+    return output_.size() + urgent_.size() + (transport_ ? transport_->wire_pending() : 0);
+  }
   bool backed_up() const noexcept { return waiting_writable_; }
   // on_drain() fires when a queue that had to wait falls to this many bytes
   // (default 0: when it is empty).
@@ -124,6 +141,11 @@ class Connection {
   enum class SendStatus : std::uint8_t { done, blocked, failed };
 
   void on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain);
+  void deliver(std::span<std::uint8_t> receive_buffer, std::size_t n);
+  void deliver_through_transport(std::span<std::uint8_t> receive_buffer, std::size_t n);
+  ssize_t send_wire() noexcept;
+  ssize_t seal(std::span<const std::uint8_t> bytes) noexcept;
+  ssize_t seal_output(std::size_t limit) noexcept;
   std::size_t read_room(std::size_t buffer_size) const noexcept;
   void end_of_input();
   void on_writable();
@@ -143,6 +165,7 @@ class Connection {
   EventLoop& loop_;
   UniqueFd fd_;
   std::unique_ptr<StreamHandler> handler_;
+  std::unique_ptr<Transport> transport_;  // null: the socket's bytes are the protocol's
   OutputQueue output_;
   core::ByteBuffer urgent_;               // control frames; empty (no memory) nearly always
   std::vector<std::uint64_t> unit_ends_;  // stream offsets of some unit ends, ascending
@@ -160,6 +183,7 @@ class Connection {
   bool front_at_boundary_ = true;  // output_'s first byte starts a unit
   bool reading_paused_ = false;    // over the read-pause mark, see above
   bool input_ended_ = false;       // the peer's FIN has been read
+  bool transport_closed_ = false;  // our close_notify is queued
 };
 
 }  // namespace net

@@ -95,6 +95,13 @@ const std::vector<Flag>& flags() {
        seconds_flag(&O::close_timeout)},
       {"--shutdown-timeout", "SECONDS", "5", "on SIGINT/SIGTERM, for every close handshake",
        seconds_flag(&O::shutdown_timeout)},
+      {"--tls-cert", "FILE", "none",
+       "PEM certificate chain: the port speaks wss:// and https:// (with --tls-key)",
+       [](O& o, std::string_view v) { return o.tls_cert = v, !v.empty(); }},
+      {"--tls-key", "FILE", "none", "PEM private key of --tls-cert",
+       [](O& o, std::string_view v) { return o.tls_key = v, !v.empty(); }},
+      {"--tls-ca", "FILE", "none", "PEM CA bundle: clients must present a certificate it signed",
+       [](O& o, std::string_view v) { return o.tls_ca = v, !v.empty(); }},
       {"--static-dir", "DIR", default_static_dir,
        "files for plain GET/HEAD on the same port (relative to the working directory)",
        [](O& o, std::string_view v) { return o.static_dir = v, !v.empty(); }},
@@ -180,6 +187,7 @@ sigset_t block_stop_signals() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: reload the TLS certificate
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // sends use MSG_NOSIGNAL; this covers everything else
   return stop_signals;
@@ -207,11 +215,30 @@ void print_counters(const ws::ServerCounters& c) {
 // ~20% on 256 KiB echoes, bench/before_after.py scenario G).
 void return_large_buffers_to_the_kernel() { mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024); }
 
+// Until SIGINT or SIGTERM. SIGHUP re-reads the TLS certificate and key:
+// new connections get the new ones, open ones keep theirs, and files that
+// fail to load leave the old ones in place.
+void wait_for_stop(ws::Server& server, const sigset_t& signals) {
+  for (;;) {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) return;
+    if (!server.tls()) {
+      std::fprintf(stderr, "wsserver: SIGHUP: TLS is off, nothing to reload\n");
+    } else if (const std::string error = server.reload_tls(); !error.empty()) {
+      std::fprintf(stderr, "wsserver: SIGHUP: kept the old certificate: %s\n", error.c_str());
+    } else {
+      std::printf("wsserver: SIGHUP: certificate reloaded\n");
+      std::fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const ws::ServerOptions options = parse_flags(argc, argv);
-  sigset_t stop_signals = block_stop_signals();
+  const sigset_t stop_signals = block_stop_signals();
   return_large_buffers_to_the_kernel();
 
   chat::ChatDirectory chat_directory;  // outlives the server, whose /chat route uses it
@@ -225,12 +252,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wsserver: cannot start: %s\n", error.what());
     return 1;
   }
-  std::printf("wsserver: listening on %s:%u (epoll, %u thread%s)\n", options.host.c_str(),
-              server.port(), options.threads, options.threads == 1 ? "" : "s");
+  std::printf("wsserver: listening on %s:%u (epoll, %u thread%s%s)\n", options.host.c_str(),
+              server.port(), options.threads, options.threads == 1 ? "" : "s",
+              server.tls() ? ", TLS" : "");
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  wait_for_stop(server, stop_signals);
   server.stop();
   server.wait();
   print_counters(server.counters());

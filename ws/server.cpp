@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 #include <exception>
+#include <stdexcept>
 
 #include "core/log.hpp"
 #include "net/socket.hpp"
+#include "tls/session.hpp"
 #include "ws/static_files.hpp"
 #include "ws/websocket.hpp"
 
@@ -26,6 +28,11 @@ void Server::start() {
   memory_budget_ = std::make_unique<core::MemoryBudget>(options.max_memory);
   if (!options.static_dir.empty())
     config_.static_files = std::make_shared<const StaticFiles>(options.static_dir);
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    if (options.tls_cert.empty() || options.tls_key.empty())
+      throw std::runtime_error("TLS needs both a certificate and a key");
+    if (std::string error = reload_tls(); !error.empty()) throw std::runtime_error(error);
+  }
   // Fail if another server (or anything) already serves this port, before
   // our listeners join it through SO_REUSEPORT. A small window remains,
   // from the probe's close until our first listener listens: a second
@@ -45,7 +52,9 @@ void Server::start() {
         LoopContext{config_, open_connections_, {}, topics, *pubsub_, i}));
     loops_.push_back(std::make_unique<net::EventLoop>(
         std::move(listener),
-        [&context = *context](net::Connection& connection) {
+        [this, &context = *context](net::Connection& connection) {
+          if (std::shared_ptr<const tls::Context> tls = tls_.load())
+            connection.set_transport(tls::Session::accept(std::move(tls)));
           return WebSocket::accept(connection, context);
         },
         net::EventLoop::Options{options.shutdown_timeout, memory_budget_.get()}));
@@ -61,6 +70,19 @@ void Server::start() {
       }
     });
   }
+}
+
+std::string Server::reload_tls() {
+  const ServerOptions& options = config_.options;
+  if (options.tls_cert.empty()) return "TLS is off (no certificate configured)";
+  std::string error;
+  tls::ServerFiles files{options.tls_cert, options.tls_key, options.tls_ca, {}};
+  std::vector<std::string> warnings;
+  std::shared_ptr<const tls::Context> context = tls::Context::server(files, error, warnings);
+  if (!context) return error;
+  for (const std::string& warning : warnings) core::log_error("TLS: %s", warning.c_str());
+  tls_.store(std::move(context));
+  return {};
 }
 
 bool Server::publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode) {

@@ -8,16 +8,21 @@
 //   server.stop();             // graceful: close 1001 to everyone
 //   server.wait();
 //
+// With options.tls_cert and tls_key, every connection speaks TLS first
+// (tls::Session as the Connection's transport); ws/ above it is the same.
+//
 // Thread safety: route() before start() only; stop() from any thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "tls/context.hpp"
 #include "ws/loop_context.hpp"
 #include "ws/server_options.hpp"
 #include "ws/topics.hpp"
@@ -48,13 +53,21 @@ class Server {
   // (each figure at most a little behind), or after wait() for the totals.
   ServerCounters counters() const noexcept;
   const ServerConfig& config() const noexcept { return config_; }
+  // Any thread, with TLS on: reads the certificate and key again. New
+  // connections get them; open ones keep theirs. On failure the old ones
+  // stay and the one-line reason is returned; "" on success.
+  std::string reload_tls();
+  bool tls() const noexcept { return tls_.load() != nullptr; }
 
  private:
   ServerConfig config_;
   std::uint16_t port_ = 0;
-  std::atomic<std::size_t> open_connections_{0};        // upgraded, all loops
-  std::unique_ptr<core::MemoryBudget> memory_budget_;   // max_memory, all loops
-  std::unique_ptr<PubSub> pubsub_;                      // topics, all loops
+  std::atomic<std::size_t> open_connections_{0};       // upgraded, all loops
+  std::unique_ptr<core::MemoryBudget> memory_budget_;  // max_memory, all loops
+  std::unique_ptr<PubSub> pubsub_;                     // topics, all loops
+  // The TLS context new connections take (null: plain); swapped whole by
+  // reload_tls(), so an accept sees the old one or the new, never a mix.
+  std::atomic<std::shared_ptr<const tls::Context>> tls_;
   std::vector<std::unique_ptr<LoopTopics>> topics_;     // one per loop, same index
   std::vector<std::unique_ptr<LoopContext>> contexts_;  // one per loop, same index
   std::vector<std::unique_ptr<net::EventLoop>> loops_;

@@ -64,6 +64,12 @@ struct ServerOptions {
   // not ask for an upgrade. Relative to the working directory. Empty: none
   // (such a request gets 404). One that cannot be opened fails start().
   std::string static_dir{};
+  // TLS (wss:// and https:// on the same port): the certificate chain and
+  // its private key, PEM files; both or neither. With tls_ca, clients must
+  // present a certificate that CA signed. Unloadable files fail start().
+  std::string tls_cert{};
+  std::string tls_key{};
+  std::string tls_ca{};
 };
 
 // Options plus routes: immutable once the server starts, shared by its loops.
