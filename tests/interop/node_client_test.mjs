@@ -3,8 +3,10 @@
 //
 //   WS_URL=ws://127.0.0.1:PORT/echo node --test tests/interop/node_client_test.mjs
 //
-// tests/interop/run.sh starts the server and calls this; `npm install` in
-// tests/interop (tools/install_deps.sh does it) provides ws.
+// tests/interop/run.sh starts the server and calls this, with ws:// and again
+// with wss:// (a server with --tls-cert; WS_CA_FILE names the CA to trust,
+// and the certificate must name 127.0.0.1); `npm install` in tests/interop
+// (tools/install_deps.sh does it) provides ws.
 //
 // Covers: text and binary echo at the payload-length boundaries of RFC 6455
 // section 5.2 (0, 1, 125, 126, 127, 65535, 65536) and 4 MiB, text being mixed
@@ -24,6 +26,8 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
 const URL = process.env.WS_URL ?? 'ws://127.0.0.1:8080/echo';
+// wss://: the CA of $WS_CA_FILE trusted (Node's own list without it).
+const TLS_OPTIONS = process.env.WS_CA_FILE ? { ca: readFileSync(process.env.WS_CA_FILE) } : {};
 const SEED = Number(process.env.WS_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`node_client_test: ws ${wsVersion()}, ${URL}, WS_SEED=${SEED}`);
 
@@ -109,7 +113,7 @@ function withTimeout(promise, ms, what) {
 // nothing that arrives between two awaits is lost.
 class Client {
   static async open(url = URL) {
-    const ws = new WebSocket(url); // perMessageDeflate offered: ws's default
+    const ws = new WebSocket(url, TLS_OPTIONS); // perMessageDeflate offered: ws's default
     const client = new Client(ws);
     await withTimeout(
       new Promise((resolve, reject) => {

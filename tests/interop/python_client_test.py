@@ -5,7 +5,9 @@ asyncio API) against a running wsserver's /echo endpoint.
     /usr/bin/python3 tests/interop/python_client_test.py ws://127.0.0.1:PORT/echo
 
 The URL may also come from $WS_URL. tests/interop/run.sh starts the server and
-calls this. Use Debian's /usr/bin/python3: a pyenv python3 earlier on PATH does
+calls this, once with ws:// and once with wss:// (a server with --tls-cert):
+for wss://, $WS_CA_FILE names the CA certificate to trust (else the system's),
+and the certificate must name 127.0.0.1. Use Debian's /usr/bin/python3: a pyenv python3 earlier on PATH does
 not have the package.
 
 Covers: text and binary echo at the payload-length boundaries of RFC 6455
@@ -25,6 +27,7 @@ import asyncio
 import json
 import os
 import random
+import ssl
 import sys
 import unittest
 
@@ -36,6 +39,21 @@ SEED = int(os.environ.get("WS_SEED", random.SystemRandom().randrange(1 << 32)))
 # Payload lengths around the 7-bit / 16-bit / 64-bit length encodings, and one
 # far beyond any single read buffer.
 SIZES = [0, 1, 125, 126, 127, 65535, 65536, 4 * 1024 * 1024]
+
+
+def _tls_context():
+    """The client TLS context for wss://: $WS_CA_FILE trusted (the system's
+    CAs without it), the host name checked; None for ws://."""
+    ca = os.environ.get("WS_CA_FILE")
+    context = ssl.create_default_context(cafile=ca or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def tls_kwargs(url):
+    """websockets.connect's ssl= for a wss:// URL, nothing for ws://."""
+    return {"ssl": _tls_context()} if url.startswith("wss://") else {}
+
 
 IO_TIMEOUT = 20.0  # seconds; generous, the 4 MiB echo is the slowest step.
 
@@ -92,7 +110,7 @@ def timed(aw, timeout=IO_TIMEOUT):
 async def connect():
     # max_size=None: the default 1 MiB limit would refuse the 4 MiB echo.
     # The client offers permessage-deflate by default; the server must decline.
-    return await timed(websockets.connect(URL, max_size=None), 10)
+    return await timed(websockets.connect(URL, max_size=None, **tls_kwargs(URL)), 10)
 
 
 class ServerTestCase(unittest.IsolatedAsyncioTestCase):
@@ -212,7 +230,7 @@ class BroadcastTest(ServerTestCase):
     async def test_every_client_gets_every_message(self):
         url = URL.rsplit("/", 1)[0] + "/broadcast"
         conns = await timed(asyncio.gather(
-            *(websockets.connect(url) for _ in range(self.CLIENTS))), 30)
+            *(websockets.connect(url, **tls_kwargs(url)) for _ in range(self.CLIENTS))), 30)
         try:
             await asyncio.sleep(0.1)  # every subscription in place first
             for i, ws in enumerate(conns):
@@ -253,7 +271,7 @@ class ChatTest(ServerTestCase):
         await super().asyncSetUp()
         self.conns = {}
         for nick in self.NICKS:
-            ws = await timed(websockets.connect(self.chat_url(nick)), 10)
+            ws = await timed(websockets.connect(self.chat_url(nick), **tls_kwargs(URL)), 10)
             self.conns[nick] = ws
             first = await self.recv_json(ws)
             self.assertEqual(first, {"type": "welcome", "name": nick, "rooms": ["lobby"]})
@@ -269,7 +287,7 @@ class ChatTest(ServerTestCase):
         for nick, status in (("py0", 409), ("bad%20nick", 400), ("x" * 33, 400)):
             # InvalidStatusCode (websockets 10, Debian 12's) or InvalidStatus (13+).
             with self.assertRaises(websockets.exceptions.InvalidHandshake) as refused:
-                await timed(websockets.connect(self.chat_url(nick)), 10)
+                await timed(websockets.connect(self.chat_url(nick), **tls_kwargs(URL)), 10)
             error = refused.exception
             code = getattr(error, "status_code", None) or error.response.status_code
             self.assertEqual(code, status, nick)

@@ -3,6 +3,8 @@
 
     /usr/bin/python3 tests/interop/shutdown_watch.py ws://127.0.0.1:PORT/echo
 
+For a wss:// URL, $WS_CA_FILE names the CA certificate to trust.
+
 Opens three connections (one has just echoed a message, two are idle), prints
 "ready" on stdout, then waits up to 20 s for the server to close them all. On
 SIGTERM the server says it is going away: every connection must get a Close
@@ -11,6 +13,8 @@ code and exits 0 only if all are 1001.
 """
 
 import asyncio
+import os
+import ssl
 import sys
 
 import websockets
@@ -19,9 +23,12 @@ CONNECTIONS = 3
 
 
 async def main(url):
+    options = {}
+    if url.startswith("wss://"):
+        options["ssl"] = ssl.create_default_context(cafile=os.environ.get("WS_CA_FILE") or None)
     try:
         conns = await asyncio.wait_for(
-            asyncio.gather(*(websockets.connect(url) for _ in range(CONNECTIONS))), 10)
+            asyncio.gather(*(websockets.connect(url, **options) for _ in range(CONNECTIONS))), 10)
     except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
         print(f"shutdown_watch: could not open {CONNECTIONS} connections: {e!r}", flush=True)
         return 1
