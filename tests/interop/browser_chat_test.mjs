@@ -7,6 +7,20 @@
 // --threads 4, --static-dir static/) because it kills and restarts it; the
 // browser loads http://127.0.0.1:PORT/ from that server.
 //
+// With BROWSER_TLS=1 the whole scenario runs over TLS: tools/make_cert.sh
+// makes a CA and a certificate for localhost in a temporary directory, the
+// server (and its restart) gets --tls-cert/--tls-key, the browser loads
+// https://localhost:PORT/ and the page opens wss:// itself (protocol.js's
+// chatUrl). Chromium accepts the certificate through
+// --ignore-certificate-errors-spki-list=<SHA-256 of the server's public key>:
+// certificate errors are ignored for that one key only, any other certificate
+// still fails (Chromium honours the flag because playwright always passes a
+// --user-data-dir). Trusting the CA instead would need an NSS database
+// (certutil, not installed). So that the test cannot pass over plain http by
+// mistake, the TLS run also asserts location.protocol is https:, every
+// WebSocket the pages open is wss://localhost:PORT/chat, and the page's TLS
+// details name the test CA as issuer. Its screenshots are tls-*.png.
+//
 // Covers, in order (each step needs the ones before it): the nick form refuses
 // a bad nick without connecting; alice and bob enter and see each other in
 // lobby's members; a lobby message reaches bob; both join #dev and chat
@@ -22,13 +36,17 @@
 // Every wait is on a condition, bounded (WAIT_MS); the server and the browser
 // are killed on any exit.
 //
+//   BROWSER_TLS=1 WSSERVER=build/wsserver node --test --test-reporter=tap tests/interop/browser_chat_test.mjs
+//
 // Also, without a browser: protocol.js's pure parts (names, URL, parsing,
 // the backoff's growth, cap and jitter).
 
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -41,6 +59,25 @@ const SHOTS = join(ROOT, 'build/browser');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const WAIT_MS = 20_000; // one condition; generous for a loaded 2-core machine
 const STEP_MS = 90_000; // one test
+const TLS = !['', '0', undefined].includes(process.env.BROWSER_TLS);
+const SHOT_PREFIX = TLS ? 'tls-' : ''; // build/browser/tls-alice.png, ...
+
+// BROWSER_TLS: a certificate from tools/make_cert.sh in a temporary directory
+// (removed on exit) and the base64 SHA-256 of its SubjectPublicKeyInfo, the
+// form --ignore-certificate-errors-spki-list takes.
+function makeCert() {
+  const dir = mkdtempSync(join(tmpdir(), 'browser-tls-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('bash', [join(ROOT, 'tools/make_cert.sh'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const cert = new X509Certificate(readFileSync(join(dir, 'cert.pem')));
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    cert: join(dir, 'cert.pem'),
+    key: join(dir, 'key.pem'),
+    spkiHash: createHash('sha256').update(spki).digest('base64'),
+  };
+}
+const CERT = TLS ? makeCert() : null;
 
 // ---- the server -------------------------------------------------------------
 
@@ -54,6 +91,7 @@ class Server {
   async start(port = 0) {
     const child = spawn(SERVER, [
       '--host', '127.0.0.1', '--port', String(port), '--threads', '4', '--static-dir', STATIC_DIR,
+      ...(CERT ? ['--tls-cert', CERT.cert, '--tls-key', CERT.key] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
     child.stderr.on('data', (chunk) => { this.stderr += chunk; });
@@ -65,6 +103,7 @@ class Server {
         const match = out.match(/listening on [^\s]*:(\d+)/);
         if (match) {
           clearTimeout(timer);
+          if (TLS && !/, TLS\)/.test(out)) reject(new Error(`BROWSER_TLS but the start-up line does not say TLS: ${out}`));
           resolveLine(match);
         }
       });
@@ -111,7 +150,9 @@ class User {
     this.page = page;
     this.nick = nick;
     this.errors = [];
+    this.sockets = []; // the URL of every WebSocket the page opened
     page.on('pageerror', (error) => this.errors.push(error.message));
+    page.on('websocket', (socket) => this.sockets.push(socket.url()));
   }
 
   static async open(browser, url, nick) {
@@ -119,7 +160,8 @@ class User {
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
     const user = new User(context, page, nick);
-    await page.goto(url);
+    const response = await page.goto(url);
+    user.security = await response?.securityDetails(); // null over http
     return user;
   }
 
@@ -180,13 +222,13 @@ class User {
   }
 
   async screenshot(name) {
-    await this.page.screenshot({ path: join(SHOTS, name) });
+    await this.page.screenshot({ path: join(SHOTS, SHOT_PREFIX + name) });
   }
 }
 
 // ---- the browser test -----------------------------------------------------------
 
-describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
+describe(`chat page in Chromium${TLS ? ' over https:// and wss://' : ''}`, { timeout: 10 * STEP_MS }, () => {
   const server = new Server();
   let browser;
   let url;
@@ -227,12 +269,15 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const port = await server.start();
-    url = `http://127.0.0.1:${port}/`;
+    // localhost over TLS: the name the certificate is for (it has 127.0.0.1 too).
+    url = TLS ? `https://localhost:${port}/` : `http://127.0.0.1:${port}/`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+      // BROWSER_TLS: errors ignored for the test certificate's key only (see the top).
       args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-        '--disable-background-networking'],
+        '--disable-background-networking',
+        ...(CERT ? [`--ignore-certificate-errors-spki-list=${CERT.spkiHash}`] : [])],
       timeout: WAIT_MS,
     });
   });
@@ -368,6 +413,30 @@ describe('chat page in Chromium', { timeout: 10 * STEP_MS }, () => {
     await alice.screenshot('alice.png');
     await bob.screenshot('bob.png');
   });
+
+  if (TLS) {
+    test('over TLS: the pages are https:, their WebSockets wss://, the certificate the test CA\'s', async () => {
+      assert.ok(alice && bob && carol, 'the pages were opened');
+      const host = `localhost:${server.port}`;
+      for (const user of [alice, bob]) {
+        assert.equal(await user.page.evaluate(() => location.protocol), 'https:', user.nick);
+        assert.equal(await user.page.evaluate(() => window.isSecureContext), true, user.nick);
+      }
+      for (const user of [alice, bob, carol]) {
+        assert.ok(user.sockets.length > 0, `${user.nick} opened a WebSocket`);
+        for (const socket of user.sockets) {
+          assert.match(socket, new RegExp(`^wss://${host}/chat\\?name=`), `${user.nick}'s WebSocket`);
+        }
+        const details = user.security;
+        assert.ok(details, `${user.nick}'s page came over TLS`);
+        assert.equal(details.issuer, 'wsserver test CA', `${user.nick}'s certificate issuer`);
+        assert.equal(details.subjectName, 'localhost');
+        assert.match(details.protocol, /^TLS 1\.[23]$/);
+      }
+      // Reconnections are wss:// too: bob reloaded, both survived the restart.
+      assert.ok(bob.sockets.length >= 3, `bob: ${bob.sockets.join(' ')}`);
+    });
+  }
 
   test('no page threw an uncaught error', () => {
     assert.deepEqual([alice, bob, carol].flatMap((user) => user?.errors ?? []), []);
