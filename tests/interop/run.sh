@@ -7,7 +7,8 @@
 # "wsserver: listening on 127.0.0.1:PORT ..."), runs the python3-websockets
 # client (python_client_test.py) and the Node ws client (node_client_test.mjs)
 # against ws://127.0.0.1:PORT/echo, and the chat page in headless Chromium
-# (browser_chat_test.mjs, with a server of its own), then sends SIGTERM with
+# (browser_chat_test.mjs, with a server of its own; then again with
+# BROWSER_TLS=1, over https:// and wss://), then sends SIGTERM with
 # connections still open (shutdown_watch.py): each must get close code 1001
 # and the server must exit 0.
 #
@@ -262,6 +263,8 @@ if start_server ws; then
     check FAIL "browser-chat: no Chromium at ${CHROMIUM:-/usr/bin/chromium} (run: make deps)"
   else
     run_client browser-chat env WSSERVER="$server" node --test --test-reporter=tap "$here/browser_chat_test.mjs"
+    # The same over https:// and wss:// (its own certificate and TLS server).
+    run_client browser-chat-tls env BROWSER_TLS=1 WSSERVER="$server" node --test --test-reporter=tap "$here/browser_chat_test.mjs"
   fi
 
   shutdown_check ws "$url"
