@@ -10,13 +10,12 @@ cd "$(dirname "$0")/.."
 # (libclang_rt.fuzzer-x86_64.a is in libclang-rt-14-dev, which clang only
 # recommends, and recommends are not installed).
 # nlohmann-json3-dev: the chat route's JSON (tools/chat). chromium: the headless
-# browser of the chat page's test (tests/interop). openssl: the command that
-# makes the tests' throwaway certificates (tools/make_cert.sh). openssl: the command, for
+# browser of the chat page's test (tests/interop). openssl: the command, for
 # tools/make_cert.sh (the wss:// stages' certificate) and the interop's
 # s_client checks; libssl-dev does not bring it.
 bash tools/apt_install_missing.sh g++ make libssl-dev openssl liburing-dev libgtest-dev \
   libbenchmark-dev python3 python3-websockets clang libclang-rt-14-dev \
-  nlohmann-json3-dev chromium openssl
+  nlohmann-json3-dev chromium
 
 if [ ! -d tests/interop/node_modules/ws ] || [ ! -d tests/interop/node_modules/playwright-core ]; then
   echo "install_deps: npm install (tests/interop)"

@@ -8,7 +8,8 @@
 # client (python_client_test.py) and the Node ws client (node_client_test.mjs)
 # against ws://127.0.0.1:PORT/echo, and the chat page in headless Chromium
 # (browser_chat_test.mjs, with a server of its own; then again with
-# BROWSER_TLS=1, over https:// and wss://), then sends SIGTERM with
+# BROWSER_TLS=1, over https:// and wss://), tls_reload_test.py (SIGHUP's
+# certificate swap, on servers of its own), then sends SIGTERM with
 # connections still open (shutdown_watch.py): each must get close code 1001
 # and the server must exit 0.
 #
@@ -266,6 +267,8 @@ if start_server ws; then
     # The same over https:// and wss:// (its own certificate and TLS server).
     run_client browser-chat-tls env BROWSER_TLS=1 WSSERVER="$server" node --test --test-reporter=tap "$here/browser_chat_test.mjs"
   fi
+  # SIGHUP swaps the certificate for new connections only (its own servers).
+  run_client tls-reload env WSSERVER="$server" "$python" "$here/tls_reload_test.py"
 
   shutdown_check ws "$url"
 fi
