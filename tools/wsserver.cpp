@@ -102,6 +102,14 @@ const std::vector<Flag>& flags() {
        [](O& o, std::string_view v) { return o.tls_key = v, !v.empty(); }},
       {"--tls-ca", "FILE", "none", "PEM CA bundle: clients must present a certificate it signed",
        [](O& o, std::string_view v) { return o.tls_ca = v, !v.empty(); }},
+      {"--tls-sni", "CERT,KEY", "none",
+       "another certificate and key, for clients whose SNI name it matches (repeatable)",
+       [](O& o, std::string_view v) {
+         const std::size_t comma = v.find(',');
+         if (comma == std::string_view::npos || comma == 0 || comma + 1 == v.size()) return false;
+         o.tls_sni_certs.emplace_back(v.substr(0, comma), v.substr(comma + 1));
+         return true;
+       }},
       {"--static-dir", "DIR", default_static_dir,
        "files for plain GET/HEAD on the same port (relative to the working directory)",
        [](O& o, std::string_view v) { return o.static_dir = v, !v.empty(); }},

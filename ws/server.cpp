@@ -76,7 +76,7 @@ std::string Server::reload_tls() {
   const ServerOptions& options = config_.options;
   if (options.tls_cert.empty()) return "TLS is off (no certificate configured)";
   std::string error;
-  tls::ServerFiles files{options.tls_cert, options.tls_key, options.tls_ca, {}};
+  tls::ServerFiles files{options.tls_cert, options.tls_key, options.tls_ca, options.tls_sni_certs};
   std::vector<std::string> warnings;
   std::shared_ptr<const tls::Context> context = tls::Context::server(files, error, warnings);
   if (!context) return error;

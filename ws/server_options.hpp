@@ -70,6 +70,9 @@ struct ServerOptions {
   std::string tls_cert{};
   std::string tls_key{};
   std::string tls_ca{};
+  // More certificate/key pairs, each served to clients whose SNI server
+  // name it matches (tls_cert otherwise).
+  std::vector<std::pair<std::string, std::string>> tls_sni_certs{};
 };
 
 // Options plus routes: immutable once the server starts, shared by its loops.

@@ -11,7 +11,7 @@ server gets SIGHUP: a new client must now trust B (one that trusts only A
 fails verification), and the client from before still echoes, on A's
 session, untouched. Then the key file is made unreadable garbage: SIGHUP
 keeps B's certificate and says why on stderr. Last, SIGTERM: the client
-from the start gets close 1001.
+from the start gets close 1001. And --tls-sni: each SNI name its certificate.
 """
 import asyncio
 import os
@@ -41,14 +41,25 @@ def trusting(authority):
     return ssl.create_default_context(cafile=os.path.join(authority, "ca.pem"))
 
 
+def make_self_signed(directory, name):
+    """A self-signed certificate for `name` (its own CA), for --tls-sni."""
+    os.makedirs(directory, exist_ok=True)
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", key, "-out", cert],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
 class Server:
     """wsserver on a free port with the certificate and key in `live`."""
 
-    def __init__(self, live):
+    def __init__(self, live, extra=()):
         self.process = subprocess.Popen(
             [SERVER, "--port", "0", "--threads", "2",
              "--tls-cert", os.path.join(live, "cert.pem"),
-             "--tls-key", os.path.join(live, "key.pem")],
+             "--tls-key", os.path.join(live, "key.pem"), *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         match = re.search(r"listening on [^\s]*:(\d+) .*TLS", line)
@@ -132,6 +143,36 @@ class TlsReloadTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(before.close_code, 1001)
         for ws in (after, again):
             await ws.close()
+
+
+class SniTest(unittest.IsolatedAsyncioTestCase):
+    """--tls-sni CERT,KEY: a client asking for that name (SNI) gets that
+    certificate; one asking for localhost gets --tls-cert's."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tls-sni-")
+        self.main = os.path.join(self.tmp, "main")
+        make_authority(self.main)
+        self.other_cert, other_key = make_self_signed(os.path.join(self.tmp, "other"),
+                                                      "other.test")
+        self.server = Server(self.main, ["--tls-sni", f"{self.other_cert},{other_key}"])
+
+    def tearDown(self):
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    async def echo_as(self, server_name, cafile):
+        context = ssl.create_default_context(cafile=cafile)
+        url = f"wss://127.0.0.1:{self.server.port}/echo"
+        async with websockets.connect(url, ssl=context, server_hostname=server_name) as ws:
+            await asyncio.wait_for(ws.send(server_name), TIMEOUT)
+            self.assertEqual(await asyncio.wait_for(ws.recv(), TIMEOUT), server_name)
+
+    async def test_each_name_gets_its_certificate(self):
+        await self.echo_as("localhost", os.path.join(self.main, "ca.pem"))
+        await self.echo_as("other.test", self.other_cert)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            await self.echo_as("other.test", os.path.join(self.main, "ca.pem"))
 
 
 if __name__ == "__main__":
