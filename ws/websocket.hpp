@@ -34,6 +34,9 @@
 // A close for any other reason (shutdown's 1001, an answer to the peer's
 // close) goes after everything queued: what send() accepted is delivered.
 //
+// Defined in two files: websocket_handshake.cpp (the HTTP side, up to the
+// 101) and websocket.cpp (frames, time, the close).
+//
 // Thread safety: loop thread only. Every method may be called from any
 // handler of this server running on the same loop.
 #pragma once
