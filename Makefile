@@ -56,11 +56,18 @@ SERVER      := $(BUILD)/wsserver
 UNIT_TESTS  := $(BUILD)/unit_tests
 CONFORMANCE := $(BUILD)/conformance_tests
 WSLOAD      := $(BUILD)/wsload
+WSCAT       := $(BUILD)/wscat
+# The client's conformance suite: ws::Client against crafted servers.
+CLIENT_CONFORMANCE_SRCS := $(wildcard tests/client_conformance/*.cpp)
+CLIENT_CONFORMANCE      := $(BUILD)/client_conformance_tests
+# Interop driver: ws::BlockingClient against servers written elsewhere.
+CLIENT_INTEROP := $(BUILD)/client_interop
 
 .PHONY: all run test deps clean unit conformance interop
 .DEFAULT_GOAL := all
 
-all: $(SERVER) $(UNIT_TESTS) $(CONFORMANCE) $(WSLOAD)
+all: $(SERVER) $(UNIT_TESTS) $(CONFORMANCE) $(WSLOAD) $(WSCAT) $(CLIENT_CONFORMANCE) \
+     $(CLIENT_INTEROP)
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -75,6 +82,16 @@ $(SERVER): $(call obj,tools/wsserver.cpp $(CHAT_SRCS)) $(LIB)
 
 # The load generator: tools/wsload.cpp (main) and its tools/wsload_*.cpp parts.
 $(WSLOAD): $(call obj,$(wildcard tools/wsload*.cpp)) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The interactive client: tools/wscat.cpp (main) and its tools/wscat_*.cpp parts.
+$(WSCAT): $(call obj,$(wildcard tools/wscat*.cpp)) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(CLIENT_CONFORMANCE): $(call obj,$(CLIENT_CONFORMANCE_SRCS) $(SUPPORT_SRCS)) $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -lgtest -lgtest_main -o $@
+
+$(CLIENT_INTEROP): $(call obj,tests/interop/client_interop.cpp) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS) $(CHAT_SRCS)) $(LIB)

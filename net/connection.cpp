@@ -156,6 +156,7 @@ void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n == 0) return end_of_input();
+    error_ = errno;
     finish();  // reset or error: nothing more can be delivered
     return;
   }
@@ -255,6 +256,7 @@ Connection::SendStatus Connection::send_queued() noexcept {
       waiting_writable_ = true;  // EPOLLOUT (registered once, edge-triggered) resumes us
       return SendStatus::blocked;
     }
+    error_ = errno;
     return SendStatus::failed;
   }
   waiting_writable_ = false;

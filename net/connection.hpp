@@ -132,6 +132,9 @@ class Connection {
   void abort() noexcept;
 
   bool open() const noexcept { return state_ == State::open; }
+  // The errno of the receive or send that ended the connection (a connect
+  // that failed reads ECONNREFUSED, ETIMEDOUT, ...), else 0.
+  int error() const noexcept { return error_; }
   EventLoop& loop() noexcept { return loop_; }
   int fd() const noexcept { return fd_.get(); }
 
@@ -176,6 +179,7 @@ class Connection {
   std::size_t charged_ = 0;                 // queue capacity charged to the loop's account
   std::size_t input_allowance_ = SIZE_MAX;  // bytes we will still read (limit_input)
   core::Timer close_timer_;                 // the deadline of close_gracefully()
+  int error_ = 0;                           // errno that ended the connection
   State state_ = State::open;
   bool dirty_ = false;             // queued in the loop's flush list
   bool waiting_writable_ = false;  // a send hit EAGAIN; EPOLLOUT resumes us

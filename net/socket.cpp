@@ -82,6 +82,31 @@ UniqueFd connect_tcp(const std::string& host, std::uint16_t port) {
   return fd;
 }
 
+std::string SocketAddress::text() const {
+  char host[INET6_ADDRSTRLEN] = "?";
+  std::uint16_t port = 0;
+  if (storage.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(storage);
+    ::inet_ntop(AF_INET6, &v6.sin6_addr, host, sizeof host);
+    port = ntohs(v6.sin6_port);
+    return "[" + std::string(host) + "]:" + std::to_string(port);
+  }
+  const auto& v4 = reinterpret_cast<const sockaddr_in&>(storage);
+  ::inet_ntop(AF_INET, &v4.sin_addr, host, sizeof host);
+  port = ntohs(v4.sin_port);
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+UniqueFd connect_tcp(const SocketAddress& address) {
+  UniqueFd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) fail("socket() for " + address.text());
+  configure_accepted_socket(fd.get());
+  const auto* raw = reinterpret_cast<const sockaddr*>(&address.storage);
+  if (::connect(fd.get(), raw, address.length) != 0 && errno != EINPROGRESS)
+    fail("connect " + address.text());
+  return fd;
+}
+
 std::uint16_t local_port(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;

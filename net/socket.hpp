@@ -3,6 +3,8 @@
 // call and the address in the message.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 
@@ -23,6 +25,19 @@ UniqueFd listen_tcp(const std::string& host, std::uint16_t port, int backlog = 4
 // SO_REUSEPORT, then closes. (Port 0 is pointless to probe: it binds any
 // free port.)
 void ensure_address_free(const std::string& host, std::uint16_t port);
+
+// One resolved address (IPv4 or IPv6) and port.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  // "127.0.0.1:9001", "[::1]:9001"
+  std::string text() const;
+};
+
+// A non-blocking TCP socket connecting to `address` (TCP_NODELAY: output
+// is corked per loop iteration already); the connect may still be in
+// progress on return. Throws std::system_error if it cannot start.
+UniqueFd connect_tcp(const SocketAddress& address);
 
 // A non-blocking TCP socket connecting to host:port (the connect may still
 // be in progress on return). Throws std::system_error if it cannot start.

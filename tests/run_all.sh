@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite (make test): five stages, in order, each run even when an
+# The whole suite (make test): six stages, in order, each run even when an
 # earlier one failed, each streamed to the console as it runs:
 #
 #   unit         <build>/unit_tests                            (gtest)
@@ -7,6 +7,8 @@
 #   conformance-tls  the same binary, every case over wss://: the certificate
 #                from tools/make_cert.sh <build>/cert, and WSTEST_TLS_CA,
 #                WSTEST_TLS_CERT, WSTEST_TLS_KEY set (tests/support/tls_client.hpp)
+#   client-conformance <build>/client_conformance_tests        (gtest)
+#                (ws::Client against crafted servers of raw bytes)
 #   interop      tests/interop/run.sh <build>/wsserver         (ws:// and wss://)
 #                (python unittest, node --test, and run.sh's own checks)
 #   fuzz         tests/fuzz/run.sh --check <fuzz-build> 3
@@ -188,6 +190,9 @@ bash tools/make_cert.sh "$cert" || echo "run_all: tools/make_cert.sh $cert faile
 run_stage conformance-tls gtest "$cert/ca.pem" env WSTEST_TLS_CA="$cert/ca.pem" \
   WSTEST_TLS_CERT="$cert/cert.pem" WSTEST_TLS_KEY="$cert/key.pem" \
   "$build/conformance_tests" --gtest_filter='-Wsload.*:WsloadTls.*'
+# The client's side: ws::Client against crafted servers (raw bytes).
+run_stage client-conformance gtest "$build/client_conformance_tests" \
+  "$build/client_conformance_tests"
 run_stage interop interop tests/interop/run.sh bash tests/interop/run.sh "$build/wsserver"
 run_stage fuzz fuzz tests/fuzz/run.sh \
   bash tests/fuzz/run.sh --check "${FUZZ_BUILD:-build/fuzz}" "${FUZZ_CHECK_SECONDS:-3}"

@@ -1,6 +1,8 @@
 // ws/close_code.cpp: the close code table of RFC 6455 7.4.
 #include "ws/close_code.hpp"
 
+#include <cstring>
+
 namespace ws {
 
 bool is_valid_wire_close_code(std::uint16_t code) noexcept {
@@ -73,6 +75,23 @@ std::string_view describe(CloseCode code) noexcept {
   if (raw >= 3000 && raw <= 3999) return "registered";
   if (raw >= 4000 && raw <= 4999) return "private use";
   return "unknown";
+}
+
+std::string_view cut_close_reason(std::string_view reason) noexcept {
+  constexpr std::size_t limit = 123;  // 125 bytes of control payload less the code
+  if (reason.size() <= limit) return reason;
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
+  return reason.substr(0, end);
+}
+
+std::size_t write_close_payload(std::uint8_t* out, std::uint16_t code,
+                                std::string_view reason) noexcept {
+  if (code == static_cast<std::uint16_t>(CloseCode::no_status)) return 0;
+  out[0] = static_cast<std::uint8_t>(code >> 8);
+  out[1] = static_cast<std::uint8_t>(code);
+  if (!reason.empty()) std::memcpy(out + 2, reason.data(), reason.size());
+  return 2 + reason.size();
 }
 
 }  // namespace ws

@@ -9,6 +9,7 @@
 // - Pure functions: no allocation, no exceptions, safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -41,5 +42,16 @@ bool is_valid_wire_close_code(std::uint16_t code) noexcept;
 // Short English name for logs ("normal", "protocol error", ...). Codes outside
 // the enum get a name for their range ("registered", "private use", "unknown").
 std::string_view describe(CloseCode code) noexcept;
+
+// The longest prefix of `reason` that fits a close frame beside its code
+// (123 bytes, 5.5) without ending inside a UTF-8 sequence: a reason cut
+// mid-character would make the peer fail the connection with 1007 (8.1).
+std::string_view cut_close_reason(std::string_view reason) noexcept;
+
+// Writes a close frame's payload (5.5.1) into `out` (room for 125 bytes):
+// nothing for 1005 (no status), else the code big-endian and the reason,
+// already cut. Returns its size.
+std::size_t write_close_payload(std::uint8_t* out, std::uint16_t code,
+                                std::string_view reason) noexcept;
 
 }  // namespace ws

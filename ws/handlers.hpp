@@ -12,24 +12,13 @@
 
 #include "ws/close_code.hpp"
 #include "ws/frame.hpp"
+#include "ws/message.hpp"
 #include "ws/upgrade.hpp"
 #include "ws/upgrade_hook.hpp"
 
 namespace ws {
 
 class WebSocket;
-
-// A whole message. The payload is a view (often into the receive buffer
-// itself): valid only during the on_message call; copy what you keep.
-struct Message {
-  Opcode opcode;
-  std::span<const std::uint8_t> payload;
-
-  bool is_text() const noexcept { return opcode == Opcode::text; }
-  std::string_view text() const noexcept {
-    return {reinterpret_cast<const char*>(payload.data()), payload.size()};
-  }
-};
 
 struct Handlers {
   std::function<void(WebSocket&)> on_open;

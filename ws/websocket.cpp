@@ -15,18 +15,6 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-constexpr std::size_t max_close_reason = max_control_payload - 2;
-
-// The longest prefix of `text` of at most `limit` bytes that does not end
-// inside a UTF-8 sequence: a reason cut mid-character would make the peer
-// fail the connection with 1007 (8.1). Backs up over continuation bytes.
-std::string_view cut_at_code_point(std::string_view text, std::size_t limit) noexcept {
-  if (text.size() <= limit) return text;
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
-
 // The header size of a frame this server built (unmasked, minimal length).
 std::size_t unmasked_header_size(std::span<const std::uint8_t> frame) noexcept {
   const std::uint8_t length = frame[1] & 0x7F;
@@ -139,7 +127,7 @@ SendResult WebSocket::ping(std::span<const std::uint8_t> payload) {
 
 void WebSocket::close(CloseCode code, std::string_view reason) {
   if (state_ != State::open) return;
-  write_close_frame(static_cast<std::uint16_t>(code), cut_at_code_point(reason, max_close_reason));
+  write_close_frame(static_cast<std::uint16_t>(code), cut_close_reason(reason));
   state_ = State::closing;
   connection_.loop().timers().arm(timer_, config_.options.close_timeout);
   stop_reading_soon();
@@ -218,14 +206,8 @@ bool WebSocket::write_control_frame(Opcode opcode, std::span<const std::uint8_t>
 // a connection failed for memory must still be told so.
 void WebSocket::write_close_frame(std::uint16_t code, std::string_view reason) {
   std::uint8_t frame[max_frame_header_size + max_control_payload];
-  std::uint8_t* payload = frame + 2;  // a control frame's header is 2 bytes (5.5)
-  std::size_t size = 0;
-  if (code != static_cast<std::uint16_t>(CloseCode::no_status)) {
-    payload[0] = static_cast<std::uint8_t>(code >> 8);
-    payload[1] = static_cast<std::uint8_t>(code);
-    if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
-    size = 2 + reason.size();
-  }
+  // A control frame's header is 2 bytes (5.5).
+  const std::size_t size = write_close_payload(frame + 2, code, reason);
   write_frame_header(frame, Opcode::close, true, size);
   connection_.write({frame, 2 + size});
 }

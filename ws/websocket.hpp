@@ -55,23 +55,9 @@
 #include "ws/connection_state.hpp"
 #include "ws/loop_context.hpp"
 #include "ws/message_reader.hpp"
+#include "ws/send_result.hpp"
 
 namespace ws {
-
-enum class SendResult : std::uint8_t {
-  // Queued behind nothing the peer has yet to read: leaves with this loop
-  // iteration's send (or already has, for a large queue).
-  sent,
-  // Queued, but the peer reads slower than we write: the frame waits behind
-  // buffered_bytes(). Handlers::on_drain fires when the queue has fallen to
-  // the low-water mark; sending more before that brings max_backpressure
-  // closer.
-  buffered,
-  // Nothing queued: the connection is closing or closed, or its backed-up
-  // queue already holds max_backpressure, and the connection is now being
-  // closed with 1008 (slow consumer).
-  dropped,
-};
 
 // The reactor and the reader call it through its bases; the overrides are
 // private so the application sees only the handle.

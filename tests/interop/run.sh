@@ -318,4 +318,13 @@ elif start_server wss --tls-cert "$cert/cert.pem" --tls-key "$cert/key.pem"; the
   shutdown_check wss "$url" WS_CA_FILE="$cert/ca.pem"
 fi
 
+# ---- the client's side ----------------------------------------------------------
+# ws::Client (through build/client_interop) against python3-websockets' and
+# Node ws's servers, ws:// and wss://; and wscat, piped and in tmux.
+build_dir=$(dirname "$server")
+run_client client-interop env CLIENT_INTEROP="$build_dir/client_interop" \
+  WSSERVER="$server" "$python" "$here/client_interop_test.py"
+run_client wscat env WSCAT="$build_dir/wscat" WSSERVER="$server" \
+  "$python" "$here/wscat_test.py"
+
 finish
