@@ -1,8 +1,5 @@
 #include "net/lookup.hpp"
 
-#include <netdb.h>
-
-#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -19,25 +16,13 @@ struct Lookup::Shared {
 
 namespace {
 
-LookupResult resolve(const std::string& host, std::uint16_t port, int flags) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = flags | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
+LookupResult resolve(const std::string& host, std::uint16_t port, bool numeric_only) {
   LookupResult result;
-  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    result.error = "cannot resolve " + host + ": " + ::gai_strerror(rc);
-    return result;
+  try {
+    result.addresses = resolve_tcp(host, port, numeric_only);
+  } catch (const std::exception& error) {
+    result.error = error.what();
   }
-  for (const addrinfo* a = found; a; a = a->ai_next) {
-    SocketAddress address;
-    std::memcpy(&address.storage, a->ai_addr, a->ai_addrlen);
-    address.length = a->ai_addrlen;
-    result.addresses.push_back(address);
-  }
-  ::freeaddrinfo(found);
   return result;
 }
 
@@ -61,13 +46,13 @@ std::unique_ptr<Lookup> Lookup::start(EventLoop& loop, const std::string& host, 
   auto shared = std::make_shared<Shared>();
   shared->loop = &loop;
   shared->done = std::move(done);
-  LookupResult literal = resolve(host, port, AI_NUMERICHOST);
+  LookupResult literal = resolve(host, port, true);
   if (!literal.addresses.empty()) {
     deliver(shared, std::move(literal));
   } else {
     // Detached: it owns a share of `shared` and nothing else, so it may
     // outlive this Lookup (and finish its getaddrinfo) harmlessly.
-    std::thread([shared, host, port] { deliver(shared, resolve(host, port, 0)); }).detach();
+    std::thread([shared, host, port] { deliver(shared, resolve(host, port, false)); }).detach();
   }
   return std::unique_ptr<Lookup>(new Lookup(std::move(shared)));
 }

@@ -97,6 +97,19 @@ std::string SocketAddress::text() const {
   return std::string(host) + ":" + std::to_string(port);
 }
 
+std::vector<SocketAddress> resolve_tcp(const std::string& host, std::uint16_t port,
+                                       bool numeric_only) {
+  const AddressList found = resolve(host, port, numeric_only ? AI_NUMERICHOST : 0);
+  std::vector<SocketAddress> addresses;
+  for (const addrinfo* a = found.get(); a; a = a->ai_next) {
+    SocketAddress address;
+    std::memcpy(&address.storage, a->ai_addr, a->ai_addrlen);
+    address.length = a->ai_addrlen;
+    addresses.push_back(address);
+  }
+  return addresses;
+}
+
 UniqueFd connect_tcp(const SocketAddress& address) {
   UniqueFd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) fail("socket() for " + address.text());

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "net/unique_fd.hpp"
 
@@ -33,6 +34,13 @@ struct SocketAddress {
   // "127.0.0.1:9001", "[::1]:9001"
   std::string text() const;
 };
+
+// getaddrinfo(3) for a TCP peer, blocking (net::Lookup runs it off the
+// loop): every address, in its order. `numeric_only`: an IP literal or
+// nothing, without any lookup. Throws std::runtime_error ("cannot resolve
+// HOST: REASON").
+std::vector<SocketAddress> resolve_tcp(const std::string& host, std::uint16_t port,
+                                       bool numeric_only);
 
 // A non-blocking TCP socket connecting to `address` (TCP_NODELAY: output
 // is corked per loop iteration already); the connect may still be in
