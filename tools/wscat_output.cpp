@@ -90,9 +90,9 @@ void Output::to_stderr(std::string_view color, std::string_view text) {
   const bool had_prompt = prompt_shown_;
   erase_prompt();
   std::fflush(stdout);
-  std::string line = "wscat: " + for_terminal(text) + "\n";
-  if (stderr_color_) line = std::string(color) + line.substr(0, line.size() - 1) + "\033[0m\n";
-  write(stderr, line);
+  std::string line = "wscat: " + for_terminal(text);
+  if (stderr_color_) line = std::string(color) + line + std::string(reset);
+  write(stderr, line + "\n");
   std::fflush(stderr);
   if (had_prompt) prompt();
 }

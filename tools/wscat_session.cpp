@@ -117,7 +117,7 @@ void Session::line(std::string line) {
 // message sent has its answer, or --wait from now at the latest.
 void Session::end_of_input() {
   input_ended_ = true;
-  if (!open_ || we_closed_) return;  // opened() or the close takes it from here
+  if (!open_ || we_closed_ || ended_) return;  // opened() or the close takes it from here
   if (interactive_) return start_close(1000);
   finish_if_answered();
   if (!we_closed_)

@@ -157,12 +157,17 @@ servers = {}
 
 
 def setUpModule():
-    servers["tls_dir"] = tempfile.mkdtemp(prefix="wscat-test-")
-    subprocess.run(["bash", os.path.join(ROOT, "tools", "make_cert.sh"), servers["tls_dir"]],
-                   check=True, stdout=subprocess.DEVNULL, timeout=TIMEOUT)
-    servers["plain"] = WsServer()
-    servers["tls"] = WsServer(servers["tls_dir"])
-    servers["python"] = PythonServer()
+    # unittest skips tearDownModule when this fails: stop what started here.
+    try:
+        servers["tls_dir"] = tempfile.mkdtemp(prefix="wscat-test-")
+        subprocess.run(["bash", os.path.join(ROOT, "tools", "make_cert.sh"), servers["tls_dir"]],
+                       check=True, stdout=subprocess.DEVNULL, timeout=TIMEOUT)
+        servers["plain"] = WsServer()
+        servers["tls"] = WsServer(servers["tls_dir"])
+        servers["python"] = PythonServer()
+    except BaseException:
+        tearDownModule()
+        raise
 
 
 def tearDownModule():
