@@ -371,8 +371,11 @@ class TerminalTest(unittest.TestCase):
         self.tmux("kill-server", check=False)
 
     def tmux(self, *args, check=True):
+        # The pane's environment is the tmux server's, made here: no NO_COLOR.
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
         return subprocess.run(["tmux", "-L", self.socket_name, "-f", "/dev/null", *args],
-                              check=check, capture_output=True, text=True, timeout=TIMEOUT)
+                              check=check, capture_output=True, text=True, timeout=TIMEOUT,
+                              env=env)
 
     def start(self, *args):
         command = " ".join(shlex.quote(a) for a in (WSCAT, *args))
