@@ -359,21 +359,23 @@ class EchoModeTest(unittest.TestCase):
 class TerminalTest(unittest.TestCase):
     """wscat at a prompt in a tmux pane: keys in, the screen read back."""
 
-    socket_name = f"wscat-test-{os.getpid()}"
-
     def setUp(self):
         if shutil.which("tmux") is None:
             self.skipTest("tmux is not installed")
         self.session = f"wscat{uuid.uuid4().hex[:8]}"
+        # A tmux server of this test's own, its socket in a directory removed after.
+        self.socket_dir = tempfile.mkdtemp(prefix="wscat-tmux-")
+        self.socket = os.path.join(self.socket_dir, "tmux")
 
     def tearDown(self):
         self.tmux("kill-session", "-t", self.session, check=False)
         self.tmux("kill-server", check=False)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def tmux(self, *args, check=True):
         # The pane's environment is the tmux server's, made here: no NO_COLOR.
         env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-        return subprocess.run(["tmux", "-L", self.socket_name, "-f", "/dev/null", *args],
+        return subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null", *args],
                               check=check, capture_output=True, text=True, timeout=TIMEOUT,
                               env=env)
 
