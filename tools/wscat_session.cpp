@@ -53,6 +53,13 @@ ws::ClientOptions Session::client_options() const {
   o.headers = options_.headers;
   o.tls.ca_file = options_.ca_file;
   o.tls.insecure = options_.insecure;
+  if (options_.echo) {
+    // A test peer for servers: conformance suites send messages of 16 MiB
+    // and bursts of many, and expect every one back (the reading still
+    // pauses while the echoes wait, at half the bound).
+    o.read_limit = 64 * 1024 * 1024;
+    o.max_backpressure = 128 * 1024 * 1024;
+  }
   return o;
 }
 
