@@ -16,9 +16,9 @@
 //   server-ping       the server pings (with and without a payload); it
 //                     answers "pong ok" once our pong carried the payload
 //   client-ping       our pings (with and without a payload) are answered
-//   close-from-client close(4001, "bye"); a second connection asks the
-//                     server what close it received
-//   close-from-server the server closes with 4002 "done"
+//   close-from-client close(4001, "bye"), and others (close_cases_...); a
+//                     second connection asks the server what it received
+//   close-from-server the server closes with 4002 "done", and others
 //   subprotocol       the client's choice (subprotocol()) is the server's
 //
 // Prints one line per check ("ok: ..." or "FAIL: ...: expected ..., got
@@ -279,38 +279,59 @@ std::string random_token() {
   return "t" + std::to_string(device()) + std::to_string(device());
 }
 
+// Closes both ways: an application code with a reason, 1000 without one, a
+// registered-range code with a multi-byte UTF-8 reason (7.4.2, 5.5.1).
+struct CloseCase {
+  std::uint16_t code;
+  std::string reason;
+};
+const CloseCase close_cases_from_client[] = {
+    {4001, "bye"}, {1000, ""}, {3000, "gr\xc3\xbc\xc3\x9f \xe2\x9c\x93"}};
+const CloseCase close_cases_from_server[] = {
+    {4002, "done"}, {1000, ""}, {3001, "fertig \xe2\x9c\x93"}};
+
+std::string close_name(const CloseCase& c) {
+  return "close " + std::to_string(c.code) + " \"" + c.reason + "\"";
+}
+
 bool scenario_close_from_client(const Args& args, Checks& checks) {
-  const std::string token = random_token();
-  {
-    auto client = dial(args);
-    checks.expect(client->send_text("label " + token), "send \"label " + token + "\"");
-    expect_message(checks, *client, ws::Opcode::text, "label ok", "the server took the label");
-    const ws::Received closed = client->close(4001, "bye");
-    // RFC 6455 5.5.1: the server answers with a close of its own (both
-    // peers here echo the code); 1006 would mean TCP ended without one.
-    checks.expect(closed.kind == ws::Received::Kind::closed && closed.code != 1006,
-                  "close(4001, \"bye\") completes with the server's close frame",
-                  "got " + describe(closed));
-    std::printf("note: the server answered with %s\n", describe(closed).c_str());
+  for (const CloseCase& c : close_cases_from_client) {
+    const std::string token = random_token();
+    {
+      auto client = dial(args);
+      checks.expect(client->send_text("label " + token), "send \"label " + token + "\"");
+      expect_message(checks, *client, ws::Opcode::text, "label ok", "the server took the label");
+      const ws::Received closed = client->close(c.code, c.reason);
+      // RFC 6455 5.5.1: the server answers with a close of its own (both
+      // peers here echo the code); 1006 would mean TCP ended without one.
+      checks.expect(closed.kind == ws::Received::Kind::closed && closed.code != 1006,
+                    close_name(c) + " from the client completes with the server's close frame",
+                    "got " + describe(closed));
+      std::printf("note: the server answered with %s\n", describe(closed).c_str());
+    }
+    // The peer reports what it received, to a second connection.
+    auto asker = dial(args);
+    checks.expect(asker->send_text("close-of " + token + "?"), "second connection asks");
+    expect_message(checks, *asker, ws::Opcode::text, std::to_string(c.code) + " " + c.reason,
+                   "the server received " + close_name(c));
+    asker->close(1000, "");
   }
-  auto asker = dial(args);
-  checks.expect(asker->send_text("close-of " + token + "?"), "second connection asks");
-  expect_message(checks, *asker, ws::Opcode::text, "4001 bye",
-                 "the server received close 4001 \"bye\"");
-  asker->close(1000, "");
   return checks.passed();
 }
 
 bool scenario_close_from_server(const Args& args, Checks& checks) {
-  auto client = dial(args);
-  checks.expect(client->send_text("close 4002 done"), "send \"close 4002 done\"");
-  const ws::Received r = client->receive(receive_timeout);
-  checks.expect(r.kind == ws::Received::Kind::closed && r.code == 4002 && r.reason == "done",
-                "receive() reports the close 4002 \"done\"", "got " + describe(r));
-  const ws::Received again = client->receive(milliseconds(100));
-  checks.expect(again.kind == ws::Received::Kind::closed && again.code == 4002,
-                "receive() reports the close again", "got " + describe(again));
-  checks.expect(!client->send_text("too late"), "send_text after the close is refused");
+  for (const CloseCase& c : close_cases_from_server) {
+    auto client = dial(args);
+    const std::string command = "close " + std::to_string(c.code) + " " + c.reason;
+    checks.expect(client->send_text(command), "send \"" + command + "\"");
+    const ws::Received r = client->receive(receive_timeout);
+    checks.expect(r.kind == ws::Received::Kind::closed && r.code == c.code && r.reason == c.reason,
+                  "receive() reports the " + close_name(c), "got " + describe(r));
+    const ws::Received again = client->receive(milliseconds(100));
+    checks.expect(again.kind == ws::Received::Kind::closed && again.code == c.code,
+                  "receive() reports the close again", "got " + describe(again));
+    checks.expect(!client->send_text("too late"), "send_text after the close is refused");
+  }
   return checks.passed();
 }
 
