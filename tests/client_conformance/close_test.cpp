@@ -81,6 +81,19 @@ INSTANTIATE_TEST_SUITE_P(All, Rfc6455_5_5_1_Echo,
                                            1012, 1013, 1014, 3000, 3999, 4000, 4999),
                          [](const auto& info) { return "code_" + std::to_string(info.param); });
 
+TEST(Rfc6455_5_5_1_Echo, ServerThatKeepsTcpOpenIsDroppedAfterCloseTimeout) {
+  // 7.1.1: the server should close TCP first; one that does not is not
+  // waited for longer than close_timeout.
+  ws::ClientOptions options = test_options();
+  options.close_timeout = 200ms;
+  Session s;
+  ASSERT_TRUE(open_session(s, options));
+  ASSERT_TRUE(s.peer->send_raw(server_frame(kClose, close_payload(1000))));
+  ASSERT_TRUE(s.peer->expect_close(1000));
+  ASSERT_TRUE(expect_closed(*s.client, 1000));
+  EXPECT_TRUE(s.peer->expect_tcp_end(1500ms));
+}
+
 TEST(Rfc6455_5_5_1_Echo, EmptyCloseEchoedEmptyAndReportedAs1005) {
   WSTEST_CLIENT(s);
   ASSERT_TRUE(s.peer->send_raw(server_frame(kClose)));

@@ -9,6 +9,7 @@
 
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/client_conformance/client_fixture.hpp"
@@ -205,6 +206,28 @@ TEST(Rfc6455_5_2_Stream, TwoMessagesCutAtEveryByte) {
   const std::string bytes = server_frame(kText, "Hello") + server_frame(kBinary, "\x01\x02\x03");
   ASSERT_TRUE(deliver_at_every_cut(
       bytes, {{{ws::Opcode::text, "Hello"}, {ws::Opcode::binary, "\x01\x02\x03"}}, {}}));
+}
+
+// Every byte its own write: a fragmented message with a ping inside, a
+// binary message, then a close; each a separate read for the client.
+TEST(Rfc6455_5_2_Stream, OneByteAtATime) {
+  const std::string bytes = server_frame(kText, "tric", false) + server_frame(kPing, "p") +
+                            server_frame(kContinuation, "kle") +
+                            server_frame(kBinary, std::string(130, 'b')) +
+                            server_frame(kClose, close_payload(1000, "end"));
+  WSTEST_CLIENT(s);
+  for (char c : bytes) {
+    ASSERT_TRUE(s.peer->send_raw(std::string(1, c)));
+    std::this_thread::sleep_for(50us);
+  }
+  ASSERT_TRUE(expect_message(*s.client, ws::Opcode::text, "trickle"));
+  ASSERT_TRUE(expect_message(*s.client, ws::Opcode::binary, std::string(130, 'b')));
+  ClientFrame pong;
+  ASSERT_TRUE(s.peer->read_frame(pong));
+  EXPECT_EQ(pong.opcode, kPong);
+  EXPECT_EQ(pong.payload, "p");
+  ASSERT_TRUE(s.peer->expect_close(1000));
+  ASSERT_TRUE(expect_closed(*s.client, 1000, "end"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/client_conformance/client_fixture.hpp"
@@ -215,6 +216,41 @@ TEST(Rfc6455_4_2_2_Response, CutAtEveryByte) {
     ASSERT_TRUE(expect_message(*client, ws::Opcode::text, "hi")) << "cut at " << cut;
     peer->close();
   }
+}
+
+TEST(Rfc6455_4_2_2_Response, OneByteAtATime) {
+  CraftedServer server;
+  PendingDial dial(server.url("/"), test_options());
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  ASSERT_TRUE(server.accept(peer));
+  ASSERT_TRUE(peer->read_request(request));
+  const std::string bytes = response_101(key_of(request)) + server_frame(kText, "trickled");
+  for (char c : bytes) {
+    ASSERT_TRUE(peer->send_raw(std::string(1, c)));
+    std::this_thread::sleep_for(100us);
+  }
+  std::unique_ptr<ws::BlockingClient> client;
+  ASSERT_TRUE(dial.opened(client));
+  ASSERT_TRUE(expect_message(*client, ws::Opcode::text, "trickled"));
+  peer->close();
+}
+
+// A host name: resolved (net::Lookup, off the loop), and the Host header
+// carries the name as the URL gave it (4.1 item 4).
+TEST(Rfc6455_4_1_Request, HostNameResolved) {
+  CraftedServer server;
+  const std::string host = "localhost:" + std::to_string(server.port());
+  PendingDial dial("ws://" + host + "/named", test_options());
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  ASSERT_TRUE(server.accept(peer));
+  ASSERT_TRUE(peer->read_request(request));
+  ASSERT_TRUE(check_client_request(request, host));
+  ASSERT_TRUE(peer->send_raw(response_101(key_of(request))));
+  std::unique_ptr<ws::BlockingClient> client;
+  ASSERT_TRUE(dial.opened(client));
+  peer->close();
 }
 
 // ---- the response: refused forms --------------------------------------------
