@@ -227,6 +227,8 @@ PeerConnection::Fill PeerConnection::fill(std::chrono::milliseconds timeout) {
   return send_raw(bytes.substr(cut));
 }
 
+void PeerConnection::shutdown_write() { ::shutdown(fd_.get(), SHUT_WR); }
+
 ::testing::AssertionResult PeerConnection::read_frame(ClientFrame& out,
                                                       std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

@@ -103,6 +103,9 @@ class PeerConnection {
   // The client ends TCP (EOF or reset) within `timeout`, sending nothing more.
   ::testing::AssertionResult expect_tcp_end(std::chrono::milliseconds timeout = kPeerTimeout);
 
+  // Stops writing (TCP FIN), still reading: what a server does after its
+  // last bytes.
+  void shutdown_write();
   void close() { fd_ = net::UniqueFd(); }
   bool connected() const { return fd_.get() >= 0; }
 

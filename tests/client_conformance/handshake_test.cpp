@@ -197,6 +197,50 @@ TEST(Rfc6455_4_2_2_Response, FramesInTheSameWriteAsThe101) {
   peer->close();
 }
 
+// What rides in with the 101 is read as the connection's first frames,
+// failures and ends included: the client opens, then reports them.
+struct RidingIn {
+  const char* name;
+  std::string frames;
+  bool then_fin;
+  std::uint16_t client_close;  // the Close the client must send; 0: none
+  std::uint16_t reported;      // the code receive() reports
+};
+
+void PrintTo(const RidingIn& c, std::ostream* os) { *os << c.name; }
+
+class Rfc6455_4_2_2_RidingIn : public ::testing::TestWithParam<RidingIn> {};
+
+TEST_P(Rfc6455_4_2_2_RidingIn, OpensThenReports) {
+  const RidingIn& c = GetParam();
+  CraftedServer server;
+  PendingDial dial(server.url("/"), test_options());
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  ASSERT_TRUE(server.accept(peer));
+  ASSERT_TRUE(peer->read_request(request));
+  ASSERT_TRUE(peer->send_raw(response_101(key_of(request)) + c.frames));
+  if (c.then_fin) peer->shutdown_write();
+  std::unique_ptr<ws::BlockingClient> client;
+  ASSERT_TRUE(dial.opened(client));
+  if (c.client_close != 0) {
+    ASSERT_TRUE(peer->expect_close(c.client_close));
+  }
+  peer->close();
+  ASSERT_TRUE(expect_closed(*client, c.reported));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, Rfc6455_4_2_2_RidingIn,
+    ::testing::Values(
+        RidingIn{"close", server_frame(kClose, close_payload(1000, "at once")), false, 1000, 1000},
+        RidingIn{"close_then_fin", server_frame(kClose, close_payload(1001)), true, 1001, 1001},
+        RidingIn{"fin_without_close", "", true, 0, 1006},
+        RidingIn{"masked_frame", encode_frame(FrameSpec{}), false, 1002, 1002},
+        RidingIn{"reserved_opcode", server_frame(0xB), false, 1002, 1002},
+        RidingIn{"bad_utf8", server_frame(kText, "\xc0\xaf"), false, 1007, 1007}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 // The 101 and a frame after it, cut at every byte: the same open and the
 // same message every time.
 TEST(Rfc6455_4_2_2_Response, CutAtEveryByte) {
