@@ -7,7 +7,7 @@
 // never on_close for a connection that never opened.
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -210,6 +210,27 @@ TEST(ClientHandlers, ClientCloseReportsTheServersAnswer) {
     EXPECT_EQ(seen.close_code, 3001);
     return 0;
   });
+}
+
+TEST(ClientHandlers, NothingSentBeforeThe101) {
+  // 4.1: "the client MUST wait for a response from the server before
+  // sending any further data": a send while dialing is dropped, not queued.
+  CraftedServer server;
+  LoopClient c(server.url("/"), test_options());
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  ASSERT_TRUE(server.accept(peer));
+  ASSERT_TRUE(peer->read_request(request));
+  std::promise<ws::SendResult> sent;
+  c.with_client([&](ws::Client& client) { sent.set_value(client.send_text("too early")); });
+  std::future<ws::SendResult> result = sent.get_future();
+  ASSERT_EQ(result.wait_for(2s), std::future_status::ready);
+  EXPECT_EQ(result.get(), ws::SendResult::dropped);
+  EXPECT_TRUE(peer->expect_nothing(50ms)) << "bytes before the 101";
+  ASSERT_TRUE(peer->send_raw(response_101(request.get("Sec-WebSocket-Key"))));
+  Seen& seen = c.seen();
+  ASSERT_TRUE(eventually([&] { return seen.read([&] { return seen.opens > 0; }); }, 2000ms));
+  EXPECT_TRUE(peer->expect_nothing(50ms)) << "the early message was queued after all";
 }
 
 }  // namespace

@@ -97,6 +97,22 @@ TEST(Rfc6455_4_1_Request, ExtraHeadersAndOriginSentAsGiven) {
   EXPECT_EQ(s.request.count("Origin"), 1u);
 }
 
+TEST(Rfc6455_4_1_Request, HostAmongExtrasReplacesTheUrls) {
+  ws::ClientOptions options = test_options();
+  options.headers = {{"Host", "example.test"}};
+  CraftedServer server;
+  PendingDial dial(server.url("/"), options);
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  ASSERT_TRUE(server.accept(peer));
+  ASSERT_TRUE(peer->read_request(request));
+  ASSERT_TRUE(check_client_request(request, "example.test"));  // one Host, the given one
+  ASSERT_TRUE(peer->send_raw(response_101(key_of(request))));
+  std::unique_ptr<ws::BlockingClient> client;
+  ASSERT_TRUE(dial.opened(client));
+  peer->close();
+}
+
 TEST(Rfc6455_4_1_Request, HandshakeHeaderAmongExtrasFailsTheDial) {
   for (const char* name : {"Upgrade", "Connection", "Sec-WebSocket-Key", "sec-websocket-version",
                            "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"}) {
