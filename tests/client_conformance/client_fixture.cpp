@@ -1,6 +1,8 @@
 // tests/client_conformance/client_fixture.cpp: see client_fixture.hpp.
 #include "tests/client_conformance/client_fixture.hpp"
 
+#include <thread>
+
 #include "tests/support/frame_codec.hpp"
 
 namespace wstest {
@@ -12,10 +14,18 @@ ws::ClientOptions test_options() {
   return options;
 }
 
-PendingDial::PendingDial(std::string url, ws::ClientOptions options)
-    : future_(std::async(std::launch::async, [url = std::move(url), options = std::move(options)] {
-        return ws::BlockingClient::connect(url, options);
-      })) {}
+PendingDial::PendingDial(std::string url, ws::ClientOptions options) {
+  std::promise<std::unique_ptr<ws::BlockingClient>> result;
+  future_ = result.get_future();
+  std::thread([result = std::move(result), url = std::move(url),
+               options = std::move(options)]() mutable {
+    try {
+      result.set_value(ws::BlockingClient::connect(url, options));
+    } catch (...) {
+      result.set_exception(std::current_exception());
+    }
+  }).detach();
+}
 
 ::testing::AssertionResult PendingDial::opened(std::unique_ptr<ws::BlockingClient>& out,
                                                std::chrono::milliseconds timeout) {

@@ -29,7 +29,10 @@ namespace wstest {
 // comes ends well inside one test.
 ws::ClientOptions test_options();
 
-// BlockingClient::connect on a thread of its own.
+// BlockingClient::connect on a thread of its own. The thread is detached:
+// a connect that never returns (a bug under test) fails the waits below
+// instead of hanging the suite in a destructor; the thread then owns what
+// it finishes with.
 class PendingDial {
  public:
   PendingDial(std::string url, ws::ClientOptions options);
