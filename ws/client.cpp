@@ -9,6 +9,7 @@
 #include "tls/context.hpp"
 #include "ws/client_handshake.hpp"
 #include "ws/client_session.hpp"
+#include "ws/upgrade.hpp"
 
 namespace ws {
 namespace {
@@ -29,6 +30,9 @@ WsUrl check_dial(std::string_view url, const ClientOptions& options) {
   for (const std::string& protocol : options.subprotocols)
     if (!is_valid_subprotocol(protocol))
       throw std::invalid_argument("subprotocol \"" + protocol + "\" is not a token");
+  // RFC 6066 3: a HostName is at most 255 bytes; OpenSSL refuses more.
+  const std::string& name = options.tls.server_name.empty() ? parsed.host : options.tls.server_name;
+  if (name.size() > 255) throw std::invalid_argument("host name longer than 255 bytes");
   if (!options.proxy.empty()) {
     WsUrl proxy;
     if (!parse_ws_url(options.proxy, proxy, error) || proxy.secure)
@@ -71,7 +75,8 @@ Client::Client(net::EventLoop& loop, WsUrl url, ClientOptions options, ClientHan
       url_(std::move(url)),
       options_(std::move(options)),
       handlers_(std::move(handlers)),
-      timer_([this] { on_timer(); }) {}
+      timer_([this] { on_timer(); }),
+      address_timer_([this] { on_address_timer(); }) {}
 
 Client::~Client() {
   if (session_) session_->detach();
@@ -102,8 +107,27 @@ void Client::start_dial() {
     std::string unused;
     parse_ws_url(options_.proxy, where, unused);  // checked by dial()
   }
-  lookup_ = net::Lookup::start(loop_, where.host, where.port,
-                               [this](net::LookupResult result) { on_lookup(std::move(result)); });
+  try {
+    lookup_ = net::Lookup::start(loop_, where.host, where.port, [this](net::LookupResult result) {
+      on_lookup(std::move(result));
+    });
+  } catch (const std::system_error& error) {  // no thread to resolve on
+    dial_failed(std::string("cannot resolve ") + where.host + ": " + error.what(), 0);
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Client::request_headers() const {
+  const bool same_origin = target_.host == url_.host && target_.port == url_.port;
+  if (same_origin) return options_.headers;
+  std::vector<std::pair<std::string, std::string>> kept;
+  for (const auto& header : options_.headers) {
+    const std::string& name = header.first;
+    if (ascii_iequals(name, "Authorization") || ascii_iequals(name, "Cookie") ||
+        ascii_iequals(name, "Host") || ascii_iequals(name, "Proxy-Authorization"))
+      continue;
+    kept.push_back(header);
+  }
+  return kept;
 }
 
 void Client::on_lookup(net::LookupResult result) {
@@ -125,6 +149,8 @@ void Client::connect_next() {
         session_ = session.get();
         return session;
       });
+      if (next_address_ < addresses_.size())
+        loop_.timers().arm(address_timer_, options_.address_timeout);
       return;
     } catch (const std::system_error& error) {
       connect_errors_ += (connect_errors_.empty() ? "" : "; ") + std::string(error.what());
@@ -133,8 +159,18 @@ void Client::connect_next() {
   dial_failed(connect_errors_, 0);
 }
 
+// A connect still unanswered while other addresses remain: give it up
+// (quietly: the session is detached) and try the next.
+void Client::on_address_timer() {
+  if (phase_ != Phase::dialing || !session_ || session_->tcp_connected()) return;
+  std::exchange(session_, nullptr)->detach();
+  dial_failed_on("no answer within " + std::to_string(options_.address_timeout.count()) + " ms",
+                 true);
+}
+
 void Client::dial_failed_on(std::string reason, bool try_next) {
   session_ = nullptr;
+  loop_.timers().cancel(address_timer_);
   const std::string where = addresses_[next_address_ - 1].text();
   connect_errors_ += (connect_errors_.empty() ? "" : "; ") + ("connect " + where + ": " + reason);
   if (try_next && next_address_ < addresses_.size()) return connect_next();
@@ -149,6 +185,8 @@ void Client::dial_refused(std::string reason, int status, std::string_view locat
     std::string error;
     if (!resolve_location(target_, location, next, error))
       return dial_failed("redirect to \"" + std::string(location) + "\": " + error, status);
+    if (target_.secure && !next.secure)
+      return dial_failed("redirect from wss:// to ws:// refused: " + next.text(), status);
     if (next.secure && !ensure_tls(error)) return dial_failed(error, status);
     ++redirects_;
     target_ = std::move(next);
@@ -159,6 +197,7 @@ void Client::dial_refused(std::string reason, int status, std::string_view locat
 
 void Client::dial_failed(std::string reason, int status) {
   loop_.timers().cancel(timer_);
+  loop_.timers().cancel(address_timer_);
   lookup_.reset();
   if (session_) std::exchange(session_, nullptr)->detach();
   redirects_ = 0;
@@ -173,8 +212,9 @@ void Client::dial_failed(std::string reason, int status) {
 
 void Client::opened(std::string subprotocol) {
   loop_.timers().cancel(timer_);
+  loop_.timers().cancel(address_timer_);
   phase_ = Phase::open;
-  failures_ = 0;
+  opened_at_ = loop_.now();
   redirects_ = 0;
   subprotocol_ = std::move(subprotocol);
   if (handlers_.on_open) handlers_.on_open(*this);
@@ -182,9 +222,17 @@ void Client::opened(std::string subprotocol) {
 
 void Client::session_ended(std::uint16_t code, std::string_view reason) {
   session_ = nullptr;
-  const bool retry = options_.reconnect.enabled && !closing_;
+  const ReconnectPolicy& policy = options_.reconnect;
+  // A connection that lasted is a fresh start; a short one, another failure.
+  if (loop_.now() - opened_at_ >= policy.stable_after) {
+    failures_ = 0;
+  } else {
+    ++failures_;
+  }
+  const bool retry =
+      policy.enabled && !closing_ && (policy.max_attempts == 0 || failures_ < policy.max_attempts);
   phase_ = retry ? Phase::waiting : Phase::finished;
-  if (retry) loop_.timers().arm(timer_, options_.reconnect.delay(0, unit_random()));
+  if (retry) loop_.timers().arm(timer_, policy.delay(failures_ ? failures_ - 1 : 0, unit_random()));
   if (handlers_.on_close) handlers_.on_close(*this, code, reason);
 }
 
@@ -215,6 +263,7 @@ SendResult Client::ping(std::span<const std::uint8_t> payload) {
 
 void Client::close(std::uint16_t code, std::string_view reason) {
   closing_ = true;
+  loop_.timers().cancel(address_timer_);
   if (!is_valid_wire_close_code(code)) code = static_cast<std::uint16_t>(CloseCode::normal);
   if (phase_ == Phase::open && session_) return session_->close(code, reason);
   // Dialing or waiting to redial: give up quietly.

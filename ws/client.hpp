@@ -104,6 +104,9 @@ class Client {
   void end_or_retry();
   void on_timer();
   bool ensure_tls(std::string& error);
+  void on_address_timer();
+  // options_.headers, less the credentials when a redirect left the origin.
+  std::vector<std::pair<std::string, std::string>> request_headers() const;
 
   net::EventLoop& loop_;
   WsUrl url_;     // what dial() was given
@@ -115,9 +118,11 @@ class Client {
   std::unique_ptr<net::Lookup> lookup_;        // while resolving
   std::vector<net::SocketAddress> addresses_;  // of this dial, tried in order
   std::size_t next_address_ = 0;
-  std::string connect_errors_;        // each address's failure, for the report
-  ClientSession* session_ = nullptr;  // while connected; owned by its net::Connection
-  core::Timer timer_;                 // dialing: handshake_timeout; waiting: the backoff
+  std::string connect_errors_;         // each address's failure, for the report
+  ClientSession* session_ = nullptr;   // while connected; owned by its net::Connection
+  core::Timer timer_;                  // dialing: handshake_timeout; waiting: the backoff
+  core::Timer address_timer_;          // address_timeout, while other addresses remain
+  core::Clock::time_point opened_at_;  // for ReconnectPolicy::stable_after
   std::string subprotocol_;
   std::uint32_t failures_ = 0;   // dial failures since the last open
   std::uint32_t redirects_ = 0;  // followed in this dial

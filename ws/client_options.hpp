@@ -22,11 +22,17 @@ class Client;
 // (from 0) waits a random time in [d/2, d], d = min(max_delay,
 // initial_delay * 2^n), so that clients cut off together do not return
 // together. The count restarts once a connection opens.
+//
+// A connection that ended sooner than stable_after after it opened counts
+// as a failure too (its wait keeps growing, and max_attempts applies): a
+// server that upgrades and then closes at once (an auth refusal, 1013) is
+// not redialed a dozen times a second.
 struct ReconnectPolicy {
   bool enabled = false;
   std::chrono::milliseconds initial_delay{100};
   std::chrono::milliseconds max_delay{30'000};
-  std::uint32_t max_attempts = 0;  // dial failures in a row before giving up; 0: never
+  std::uint32_t max_attempts = 0;  // failures in a row before giving up; 0: never
+  std::chrono::milliseconds stable_after{5'000};
 
   // The wait before re-dial number `attempt` (0 first), given `unit_random`
   // uniform in [0, 1).
@@ -52,6 +58,10 @@ struct ClientOptions {
   // From dial (or a reconnection) to the 101: name lookup, every address
   // tried, the proxy, TLS and the upgrade together.
   std::chrono::milliseconds handshake_timeout{10'000};
+  // While other addresses of the host remain: how long a TCP connect may
+  // stay unanswered before the next address is tried (a black-holed IPv6
+  // route must not eat the whole handshake_timeout).
+  std::chrono::milliseconds address_timeout{2'000};
   // Largest message accepted from the server, else close 1009 (gorilla's
   // SetReadLimit).
   std::uint64_t read_limit = 16 * 1024 * 1024;
@@ -68,7 +78,9 @@ struct ClientOptions {
   std::chrono::milliseconds idle_timeout{0};
   // After our close, how long the server has to answer it and close TCP.
   std::chrono::milliseconds close_timeout{5'000};
-  // Redirects (301, 302, 303, 307, 308) followed; 0: a redirect fails the dial.
+  // Redirects (301, 302, 303, 307, 308) followed; 0: a redirect fails the
+  // dial. Never from wss:// to ws://; to another host or port, the
+  // Authorization, Cookie and Host headers are not sent again.
   std::uint32_t max_redirects = 0;
   ReconnectPolicy reconnect;
 };

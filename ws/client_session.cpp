@@ -1,5 +1,7 @@
 #include "ws/client_session.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -40,8 +42,10 @@ ClientSession::ClientSession(net::Connection& connection, Client& client)
       state_(client.options_.proxy.empty() ? State::upgrading : State::tunneling),
       reader_(
           ReaderOptions{Role::client, client.options_.read_limit, 0, &connection.loop().memory()}),
-      timer_([this] { on_timer(); }) {
-  const std::size_t bound = client.options_.max_backpressure;
+      timer_([this] { on_timer(); }),
+      close_timeout_(client.options_.close_timeout),
+      max_backpressure_(client.options_.max_backpressure) {
+  const std::size_t bound = max_backpressure_;
   connection_.set_low_water_mark(bound / 4);
   connection_.set_read_pause_mark(bound / 2);
   if (state_ == State::tunneling) {
@@ -91,6 +95,12 @@ void ClientSession::start_upgrade() {
     const std::string& name =
         options.tls.server_name.empty() ? target.host : options.tls.server_name;
     std::unique_ptr<tls::Session> session = tls::Session::connect(client_->tls_, name);
+    if (!session) {
+      // Never fall back to plain TCP: the request may carry credentials.
+      // (In the constructor: the Client hears of it through on_disconnect.)
+      setup_error_ = "TLS: cannot start a session for " + name;
+      return connection_.abort();
+    }
     tls_ = session.get();
     connection_.set_transport(std::move(session));
   }
@@ -117,7 +127,7 @@ void ClientSession::read_upgrade_reply() {
   held_.consume(static_cast<std::size_t>(check.result));
   client_->opened(std::string(check.subprotocol));
   // Frames may have come with the 101; the reader may load past their end.
-  if (state_ == State::open && !held_.empty()) {
+  if ((state_ == State::open || state_ == State::closing) && !held_.empty()) {
     held_.prepare(net::receive_padding);
     reader_.feed(held_.data(), *this);
   }
@@ -129,6 +139,12 @@ void ClientSession::fail_dial(std::string reason, int status, std::string_view l
   Client* client = client_;
   detach();
   if (client) client->dial_refused(std::move(reason), status, location);
+}
+
+bool ClientSession::tcp_connected() const noexcept {
+  sockaddr_storage peer{};
+  socklen_t length = sizeof peer;
+  return ::getpeername(connection_.fd(), reinterpret_cast<sockaddr*>(&peer), &length) == 0;
 }
 
 void ClientSession::detach() noexcept {
@@ -143,8 +159,7 @@ void ClientSession::detach() noexcept {
 SendResult ClientSession::send(std::span<const std::uint8_t> payload, Opcode opcode) {
   if (opcode != Opcode::text && opcode != Opcode::binary) return SendResult::dropped;
   if (state_ != State::open) return SendResult::dropped;
-  if (connection_.backed_up() &&
-      connection_.buffered_bytes() >= client_->options_.max_backpressure) {
+  if (connection_.backed_up() && connection_.buffered_bytes() >= max_backpressure_) {
     fail_slow_consumer();
     return SendResult::dropped;
   }
@@ -165,9 +180,9 @@ void ClientSession::close(std::uint16_t code, std::string_view reason) {
   if (state_ != State::open) return;
   write_close_frame(code, cut_close_reason(reason));
   state_ = State::closing;
-  connection_.loop().timers().arm(timer_, client_->options_.close_timeout);
+  connection_.loop().timers().arm(timer_, close_timeout_);
   // From here the server's bytes are read only to find its close.
-  connection_.limit_input(client_->options_.max_backpressure);
+  connection_.limit_input(max_backpressure_);
 }
 
 // Masked while copied into the queue (one pass); false if the memory
@@ -229,14 +244,16 @@ void ClientSession::on_drain() {
 
 // The server's FIN without its close frame: 1006 for the application (7.1.5).
 void ClientSession::on_end_of_input() {
-  if (state_ == State::tunneling || state_ == State::upgrading) {
-    return fail_dial(state_ == State::tunneling ? "proxy closed the connection"
-                                                : "server closed the connection before the 101");
-  }
-  finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
+  if (state_ == State::tunneling) return fail_dial("proxy closed the connection");
+  if (state_ == State::upgrading) return fail_dial(disconnect_reason());
+  // The close handshake is over and the server has closed TCP, as it
+  // should (7.1.1): now our side.
+  if (state_ == State::done) return connection_.close_gracefully(close_timeout_);
+  finish(static_cast<std::uint16_t>(CloseCode::abnormal), {}, /*wait_for_server=*/false);
 }
 
 void ClientSession::on_shutdown() {
+  if (client_) client_->closing_ = true;  // the loop is stopping: no redial, no next address
   if (state_ == State::open) return close(static_cast<std::uint16_t>(CloseCode::going_away), {});
   if (state_ != State::closing) connection_.abort();
 }
@@ -250,28 +267,31 @@ void ClientSession::on_disconnect() {
     const bool try_next = !received_any_ && is_connect_error(connection_.error());
     return client->dial_failed_on(disconnect_reason(), try_next);
   }
-  finish(static_cast<std::uint16_t>(CloseCode::abnormal), {});
+  finish(static_cast<std::uint16_t>(CloseCode::abnormal), {}, /*wait_for_server=*/false);
 }
 
 std::string ClientSession::disconnect_reason() const {
+  if (!setup_error_.empty()) return setup_error_;
   if (tls_ && !tls_->last_error().empty()) return "TLS: " + std::string(tls_->last_error());
   if (connection_.error() != 0) return std::strerror(connection_.error());
   if (tls_ && !tls_->handshake_done()) return "TLS: connection closed during the handshake";
-  return "connection closed before the 101";
+  return "server closed the connection before the 101";
 }
 
 // ---- time --------------------------------------------------------------------
 
 void ClientSession::on_timer() {
   if (state_ == State::closing) return connection_.abort();  // the server never answered
+  // The server did not close TCP after the close handshake: we do.
+  if (state_ == State::done) return connection_.close_gracefully(close_timeout_);
   if (state_ != State::open) return;
   const ClientOptions& options = client_->options_;
   const core::Clock::duration quiet = connection_.loop().now() - last_received_;
   if (options.idle_timeout.count() > 0 && quiet >= options.idle_timeout)
     return close(static_cast<std::uint16_t>(CloseCode::going_away), "idle timeout");
   if (options.ping_interval.count() > 0 && quiet >= options.ping_interval && !ping_outstanding_) {
-    if (!write_control_frame(Opcode::ping, {})) return;
-    ping_outstanding_ = true;
+    // Refused by the memory budget: no ping this time; the idle timeout still runs.
+    ping_outstanding_ = write_control_frame(Opcode::ping, {});
   }
   arm_heartbeat();
 }
@@ -305,26 +325,32 @@ void ClientSession::on_pong(std::span<const std::uint8_t> payload) {
     client_->handlers_.on_pong(*client_, payload);
 }
 
-// 5.5.1: echo the server's close (its code) unless ours went first; the
-// server then closes TCP (7.1.1), which close_gracefully waits for.
+// 5.5.1: echo the server's close (its code) unless ours went first. Then
+// the server closes TCP first (7.1.1: "the server SHOULD close ... the
+// client SHOULD wait for the server to close", so TIME_WAIT is the
+// server's); close_timeout bounds the wait.
 void ClientSession::on_close(std::uint16_t code, std::string_view reason) {
   if (state_ == State::open) write_close_frame(code, {});
-  finish(code, reason);
+  finish(code, reason, /*wait_for_server=*/true);
 }
 
-// 7.1.7: fail the connection with the reader's code.
+// 7.1.7: fail the connection with the reader's code; no waiting for a
+// server that broke the protocol.
 void ClientSession::on_fail(CloseCode code) {
   if (state_ == State::open) write_close_frame(static_cast<std::uint16_t>(code), {});
-  finish(static_cast<std::uint16_t>(code), {});
+  finish(static_cast<std::uint16_t>(code), {}, /*wait_for_server=*/false);
 }
 
-void ClientSession::finish(std::uint16_t code, std::string_view reason) {
+void ClientSession::finish(std::uint16_t code, std::string_view reason, bool wait_for_server) {
   if (state_ == State::done) return;
   state_ = State::done;
-  connection_.loop().timers().cancel(timer_);
-  connection_.limit_input(client_ ? client_->options_.max_backpressure : 0);
-  connection_.close_gracefully(client_ ? client_->options_.close_timeout
-                                       : std::chrono::milliseconds(0));
+  connection_.limit_input(max_backpressure_);
+  if (wait_for_server) {
+    connection_.loop().timers().arm(timer_, close_timeout_);  // then on_timer closes
+  } else {
+    connection_.loop().timers().cancel(timer_);
+    connection_.close_gracefully(close_timeout_);
+  }
   Client* client = client_;
   client_ = nullptr;
   if (client) client->session_ended(code, reason);

@@ -5,6 +5,8 @@
 //   upgrading (GET sent, TLS first for wss://) -- valid 101 --> open
 //   open -- our close sent --> closing -- the server's close --> done
 //   open -- the server's close (answered) / a protocol error --> done
+//   done: after a close handshake, the server's FIN (it closes TCP first,
+//   7.1.1), then ours; close_timeout bounds the wait
 // Each step's failure ends the socket and is reported to the Client, which
 // decides what follows (the next address, a redirect, a backoff, nothing).
 //
@@ -16,6 +18,7 @@
 // Loop thread only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -51,6 +54,8 @@ class ClientSession final : public net::StreamHandler, public MessageSink {
   void detach() noexcept;
 
   bool is_open() const noexcept { return state_ == State::open; }
+  // The TCP connect has completed (getpeername succeeds), whatever came back.
+  bool tcp_connected() const noexcept;
   std::size_t buffered_bytes() const noexcept { return connection_.buffered_bytes(); }
 
  private:
@@ -81,7 +86,7 @@ class ClientSession final : public net::StreamHandler, public MessageSink {
   void fail_slow_consumer();
   void on_timer();
   void arm_heartbeat();
-  void finish(std::uint16_t code, std::string_view reason);
+  void finish(std::uint16_t code, std::string_view reason, bool wait_for_server);
 
   net::Connection& connection_;
   Client* client_;               // null once detached
@@ -94,6 +99,9 @@ class ClientSession final : public net::StreamHandler, public MessageSink {
   core::Timer timer_;
   core::Clock::time_point last_received_;
   bool ping_outstanding_ = false;
+  std::chrono::milliseconds close_timeout_;  // copied: the Client may be gone by then
+  std::size_t max_backpressure_;
+  std::string setup_error_;  // why the session could not even start (TLS)
 };
 
 }  // namespace ws

@@ -7,7 +7,9 @@
 //     more) within the schedule, and messages echo again;
 //   - the client's close() stops reconnecting, whether open or waiting to
 //     redial;
-//   - max_attempts failures in a row give up: finished().
+//   - max_attempts failures in a row give up: finished();
+//   - connections shorter than stable_after count as failures (a crafted
+//     server that upgrades and closes at once).
 // The client lives on a net::EventLoop of its own thread; its handlers run
 // there and record what they saw under a mutex, which the test's thread
 // polls, every wait bounded.
@@ -22,11 +24,13 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "tests/client_conformance/crafted_server.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/server_process.hpp"
 #include "ws/client.hpp"
@@ -292,7 +296,10 @@ TEST(Reconnect, MaxAttemptsGivesUp) {
   constexpr std::uint32_t attempts = 3;
   Target target;
   ASSERT_TRUE(target.start());
-  LoopClient client(target.url(), target.options(attempts));
+  ws::ClientOptions options = target.options(attempts);
+  // The first connection's end is not a failure here (see the next case).
+  options.reconnect.stable_after = milliseconds(0);
+  LoopClient client(target.url(), std::move(options));
   ASSERT_TRUE(client.wait_count(Event::Kind::open, 1)) << describe(client.events());
   ASSERT_TRUE(target.kill());
   // Three failures in a row: the first two to be retried, the last not.
@@ -306,6 +313,40 @@ TEST(Reconnect, MaxAttemptsGivesUp) {
     EXPECT_TRUE(errors[i].will_retry) << describe(client.events());
   EXPECT_FALSE(errors.back().will_retry) << describe(client.events());
   EXPECT_EQ(client.count(Event::Kind::close), 1u) << describe(client.events());
+}
+
+// A server that upgrades and then closes at once (an auth refusal): each
+// short connection counts as a failure, so the waits grow and max_attempts
+// ends it, instead of a dozen redials a second for ever.
+TEST(Reconnect, ShortConnectionsCountAsFailures) {
+  constexpr std::uint32_t attempts = 3;
+  CraftedServer server;
+  ASSERT_TRUE(server.ok());
+  ws::ClientOptions options;
+  options.reconnect.enabled = true;
+  options.reconnect.initial_delay = milliseconds(100);
+  options.reconnect.max_delay = milliseconds(2000);
+  options.reconnect.max_attempts = attempts;
+  LoopClient client(server.url("/"), std::move(options));
+  for (std::uint32_t i = 0; i < attempts; ++i) {
+    std::optional<PeerConnection> peer;
+    ASSERT_TRUE(server.accept(peer, wait_bound)) << i << describe(client.events());
+    SeenRequest request;
+    ASSERT_TRUE(peer->read_request(request));
+    const std::string close = server_frame(0x8, std::string("\x03\xf0unauthorized", 14));
+    ASSERT_TRUE(peer->send_raw(response_101(request.get("Sec-WebSocket-Key")) + close));
+    ASSERT_TRUE(peer->expect_close(1008));
+  }
+  ASSERT_TRUE(eventually([&] { return client.finished(); }, wait_bound))
+      << describe(client.events());
+  std::optional<PeerConnection> none;
+  EXPECT_FALSE(server.accept(none, max_delay));  // and no fourth
+  const std::vector<Event> opens = client.of(Event::Kind::open);
+  ASSERT_EQ(opens.size(), attempts) << describe(client.events());
+  EXPECT_EQ(client.count(Event::Kind::close), attempts);
+  // Waits of delay(0) >= 50 ms, then delay(1) >= 100 ms: growing.
+  EXPECT_GE(opens[1].at - opens[0].at, milliseconds(50)) << describe(client.events());
+  EXPECT_GE(opens[2].at - opens[1].at, milliseconds(100)) << describe(client.events());
 }
 
 }  // namespace
