@@ -101,7 +101,8 @@ void Client::start_dial() {
   addresses_.clear();
   next_address_ = 0;
   connect_errors_.clear();
-  loop_.timers().arm(timer_, options_.handshake_timeout);
+  // One deadline for the whole dial, redirects included.
+  if (redirects_ == 0) loop_.timers().arm(timer_, options_.handshake_timeout);
   WsUrl where = target_;
   if (!options_.proxy.empty()) {
     std::string unused;

@@ -107,8 +107,9 @@ void ClientSession::start_upgrade() {
   key_ = make_client_key();
   std::string request;
   const std::string host = target.host_header();
-  append_client_request(
-      request, ClientRequest{host, target.resource, key_, options.subprotocols, options.headers});
+  const std::vector<std::pair<std::string, std::string>> headers = client_->request_headers();
+  append_client_request(request,
+                        ClientRequest{host, target.resource, key_, options.subprotocols, headers});
   connection_.write(as_bytes(request));
 }
 

@@ -144,4 +144,18 @@ std::string describe(const ws::Received& r) {
   return ::testing::AssertionSuccess();
 }
 
+std::string key_of(const SeenRequest& request) { return request.get("Sec-WebSocket-Key"); }
+
+::testing::AssertionResult dial_refused(const Respond& respond, std::optional<ws::DialError>& error,
+                                        ws::ClientOptions options) {
+  CraftedServer server;
+  PendingDial dial(server.url("/"), std::move(options));
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  if (auto accepted = server.accept(peer); !accepted) return accepted;
+  if (auto read = peer->read_request(request); !read) return read;
+  if (auto sent = peer->send_raw(respond(request)); !sent) return sent;
+  return dial.failed(error);
+}
+
 }  // namespace wstest

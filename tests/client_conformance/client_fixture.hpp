@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -62,6 +63,15 @@ struct Session {
 ::testing::AssertionResult open_session(Session& s, ws::ClientOptions options = test_options(),
                                         std::string_view extra_headers = {},
                                         std::string_view path = "/");
+
+// The Sec-WebSocket-Key of a request.
+std::string key_of(const SeenRequest& request);
+
+// Dials a fresh CraftedServer, reads the request, answers with
+// `respond(request)`: the dial must fail; `error` is what it threw.
+using Respond = std::function<std::string(const SeenRequest&)>;
+::testing::AssertionResult dial_refused(const Respond& respond, std::optional<ws::DialError>& error,
+                                        ws::ClientOptions options = test_options());
 
 #define WSTEST_CLIENT(name) \
   ::wstest::Session name;   \

@@ -250,5 +250,17 @@ TEST(Rfc6455_7_1_5_Abnormal, ServerNeverAnswersOurClose) {
   EXPECT_TRUE(s.peer->expect_tcp_end(1000ms)) << "the client drops the silent server";
 }
 
+// 7.1.1: after the close handshake "the server SHOULD close the
+// underlying TCP connection first; the client SHOULD wait for the server to
+// close", so the TIME_WAIT is the server's. Ours follows the server's FIN.
+TEST(ClientCloseTcp, ServerClosesTcpFirst) {
+  WSTEST_CLIENT(s);
+  ASSERT_TRUE(s.peer->send_raw(server_frame(kClose, close_payload(1000))));
+  ASSERT_TRUE(s.peer->expect_close(1000));
+  EXPECT_TRUE(s.peer->expect_nothing(300ms)) << "the client closed TCP first";
+  s.peer->shutdown_write();
+  EXPECT_TRUE(s.peer->expect_tcp_end());
+}
+
 }  // namespace
 }  // namespace wstest

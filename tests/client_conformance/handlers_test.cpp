@@ -7,6 +7,7 @@
 // never on_close for a connection that never opened.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -44,11 +45,16 @@ struct Seen {
 // A loop on its own thread with one Client dialed on it.
 class LoopClient {
  public:
-  LoopClient(std::string url, ws::ClientOptions options)
+  // `also_on_open` runs in on_open after it is counted (a test's reaction).
+  LoopClient(std::string url, ws::ClientOptions options,
+             std::function<void(ws::Client&)> also_on_open = {})
       : loop_(net::UniqueFd{}, nullptr, net::EventLoop::Options{}) {
     ws::ClientHandlers handlers;
     Seen* seen = &seen_;
-    handlers.on_open = [seen](ws::Client&) { seen->read([&] { return ++seen->opens; }); };
+    handlers.on_open = [seen, also_on_open](ws::Client& client) {
+      seen->read([&] { return ++seen->opens; });
+      if (also_on_open) also_on_open(client);
+    };
     handlers.on_message = [seen](ws::Client&, const ws::Message& m) {
       seen->read([&] {
         seen->messages.emplace_back(m.text());
@@ -231,6 +237,27 @@ TEST(ClientHandlers, NothingSentBeforeThe101) {
   Seen& seen = c.seen();
   ASSERT_TRUE(eventually([&] { return seen.read([&] { return seen.opens > 0; }); }, 2000ms));
   EXPECT_TRUE(peer->expect_nothing(50ms)) << "the early message was queued after all";
+}
+
+// Frames that came in the same read as the 101 are read even when on_open
+// closed at once: the server's close among them is the answer to ours.
+TEST(ClientHandlers, FramesBehindThe101AreReadWhenOnOpenCloses) {
+  CraftedServer server;
+  LoopClient c(server.url("/"), test_options(), [](ws::Client& client) { client.close(1000); });
+  std::optional<PeerConnection> peer;
+  SeenRequest request;
+  ASSERT_TRUE(server.accept(peer));
+  ASSERT_TRUE(peer->read_request(request));
+  ASSERT_TRUE(peer->send_raw(response_101(request.get("Sec-WebSocket-Key")) +
+                             server_frame(kClose, close_payload(1001, "going"))));
+  ASSERT_TRUE(peer->expect_close(1000));
+  Seen& seen = c.seen();
+  ASSERT_TRUE(eventually([&] { return seen.read([&] { return seen.closes > 0; }); }, 2000ms));
+  seen.read([&] {
+    EXPECT_EQ(seen.close_code, 1001) << "the close behind the 101 was not read";
+    EXPECT_EQ(seen.close_reason, "going");
+    return 0;
+  });
 }
 
 }  // namespace

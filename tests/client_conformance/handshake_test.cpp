@@ -5,7 +5,7 @@
 // subprotocol that was never offered each fail the dial (_Fail the WebSocket
 // Connection_, before any frame), with the status and the status line in the
 // DialError. Also the client's own bounds: the response head's size, the
-// handshake timeout, and redirects (followed only when asked to).
+// handshake timeout (redirects: redirect_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -20,23 +20,6 @@
 
 namespace wstest {
 namespace {
-
-using Respond = std::function<std::string(const SeenRequest&)>;
-
-// Dials, reads the request, answers with `respond(request)`: the dial must fail.
-::testing::AssertionResult dial_refused(const Respond& respond, std::optional<ws::DialError>& error,
-                                        ws::ClientOptions options = test_options()) {
-  CraftedServer server;
-  PendingDial dial(server.url("/"), std::move(options));
-  std::optional<PeerConnection> peer;
-  SeenRequest request;
-  if (auto accepted = server.accept(peer); !accepted) return accepted;
-  if (auto read = peer->read_request(request); !read) return read;
-  if (auto sent = peer->send_raw(respond(request)); !sent) return sent;
-  return dial.failed(error);
-}
-
-std::string key_of(const SeenRequest& r) { return r.get("Sec-WebSocket-Key"); }
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
@@ -598,123 +581,6 @@ TEST(ClientHandshake, ConnectionRefused) {
   std::optional<ws::DialError> error;
   ASSERT_TRUE(dial.failed(error, 1000ms));
   EXPECT_EQ(error->status(), 0);
-}
-
-// ---- redirects ----------------------------------------------------------------
-
-std::string redirect_to(int status, std::string_view location) {
-  return "HTTP/1.1 " + std::to_string(status) + " Moved\r\nLocation: " + std::string(location) +
-         "\r\nContent-Length: 0\r\n\r\n";
-}
-
-class ClientRedirect : public ::testing::TestWithParam<int> {};
-
-TEST_P(ClientRedirect, NotFollowedByDefault) {
-  CraftedServer second;
-  std::optional<ws::DialError> error;
-  ASSERT_TRUE(dial_refused(
-      [&](const SeenRequest&) { return redirect_to(GetParam(), second.url("/there")); }, error));
-  EXPECT_EQ(error->status(), GetParam());
-  std::optional<PeerConnection> none;
-  EXPECT_FALSE(second.accept(none, 100ms)) << "the redirect was followed";
-}
-
-TEST_P(ClientRedirect, FollowedWhenAsked) {
-  ws::ClientOptions options = test_options();
-  options.max_redirects = 1;
-  CraftedServer first, second;
-  PendingDial dial(first.url("/here"), options);
-  std::optional<PeerConnection> peer1, peer2;
-  SeenRequest request1, request2;
-  ASSERT_TRUE(first.accept(peer1));
-  ASSERT_TRUE(peer1->read_request(request1));
-  ASSERT_TRUE(peer1->send_raw(redirect_to(GetParam(), second.url("/there?x=1"))));
-  ASSERT_TRUE(second.accept(peer2));
-  ASSERT_TRUE(peer2->read_request(request2));
-  ASSERT_TRUE(check_client_request(request2, second.host()));
-  EXPECT_EQ(request2.target, "/there?x=1");
-  EXPECT_NE(key_of(request2), key_of(request1)) << "a new connection, a new key";
-  ASSERT_TRUE(peer2->send_raw(response_101(key_of(request2))));
-  std::unique_ptr<ws::BlockingClient> client;
-  ASSERT_TRUE(dial.opened(client));
-  ASSERT_TRUE(peer2->send_raw(server_frame(kText, "moved")));
-  ASSERT_TRUE(expect_message(*client, ws::Opcode::text, "moved"));
-  peer2->close();
-}
-
-INSTANTIATE_TEST_SUITE_P(All, ClientRedirect, ::testing::Values(301, 302, 307, 308));
-
-// RFC 9110 10.2.2: a Location may be a path on the same server, or an
-// http:// URL (what a redirect usually holds), taken as ws://.
-TEST(ClientRedirectLocation, RelativePathOnTheSameServer) {
-  ws::ClientOptions options = test_options();
-  options.max_redirects = 2;
-  CraftedServer server;
-  PendingDial dial(server.url("/old"), options);
-  std::optional<PeerConnection> peer1, peer2;
-  SeenRequest request1, request2;
-  ASSERT_TRUE(server.accept(peer1));
-  ASSERT_TRUE(peer1->read_request(request1));
-  ASSERT_TRUE(peer1->send_raw(redirect_to(307, "/new?y=2")));
-  ASSERT_TRUE(server.accept(peer2));
-  ASSERT_TRUE(peer2->read_request(request2));
-  ASSERT_TRUE(check_client_request(request2, server.host()));
-  EXPECT_EQ(request2.target, "/new?y=2");
-  ASSERT_TRUE(peer2->send_raw(response_101(key_of(request2))));
-  std::unique_ptr<ws::BlockingClient> client;
-  ASSERT_TRUE(dial.opened(client));
-  peer2->close();
-}
-
-TEST(ClientRedirectLocation, HttpSchemeTakenAsWs) {
-  ws::ClientOptions options = test_options();
-  options.max_redirects = 1;
-  CraftedServer first, second;
-  PendingDial dial(first.url("/"), options);
-  std::optional<PeerConnection> peer1, peer2;
-  SeenRequest request1, request2;
-  ASSERT_TRUE(first.accept(peer1));
-  ASSERT_TRUE(peer1->read_request(request1));
-  ASSERT_TRUE(peer1->send_raw(redirect_to(301, "http://" + second.host() + "/plain")));
-  ASSERT_TRUE(second.accept(peer2));
-  ASSERT_TRUE(peer2->read_request(request2));
-  EXPECT_EQ(request2.target, "/plain");
-  ASSERT_TRUE(peer2->send_raw(response_101(key_of(request2))));
-  std::unique_ptr<ws::BlockingClient> client;
-  ASSERT_TRUE(dial.opened(client));
-  peer2->close();
-}
-
-TEST(ClientRedirectLimit, MoreRedirectsThanAllowedFail) {
-  ws::ClientOptions options = test_options();
-  options.max_redirects = 1;
-  CraftedServer first, second, third;
-  PendingDial dial(first.url("/"), options);
-  std::optional<PeerConnection> peer1, peer2;
-  SeenRequest request;
-  ASSERT_TRUE(first.accept(peer1));
-  ASSERT_TRUE(peer1->read_request(request));
-  ASSERT_TRUE(peer1->send_raw(redirect_to(302, second.url("/"))));
-  ASSERT_TRUE(second.accept(peer2));
-  ASSERT_TRUE(peer2->read_request(request));
-  ASSERT_TRUE(peer2->send_raw(redirect_to(302, third.url("/"))));
-  std::optional<ws::DialError> error;
-  ASSERT_TRUE(dial.failed(error));
-  EXPECT_EQ(error->status(), 302);
-  std::optional<PeerConnection> none;
-  EXPECT_FALSE(third.accept(none, 100ms)) << "a second redirect was followed";
-}
-
-TEST(ClientRedirectLimit, RedirectWithoutLocationFails) {
-  ws::ClientOptions options = test_options();
-  options.max_redirects = 3;
-  std::optional<ws::DialError> error;
-  ASSERT_TRUE(dial_refused(
-      [](const SeenRequest&) {
-        return std::string("HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n");
-      },
-      error, options));
-  EXPECT_EQ(error->status(), 302);
 }
 
 }  // namespace
