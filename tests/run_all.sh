@@ -167,7 +167,7 @@ run_stage() {
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
   local line
-  printf -v line '%-15s %-7s %4d passed, %d failed' "$name" "$verdict" "$passed" "$failed"
+  printf -v line '%-18s %-7s %4d passed, %d failed' "$name" "$verdict" "$passed" "$failed"
   [ "$skipped" -eq 0 ] || line+=", $skipped skipped"
   [ -z "$note" ] || line+="  ($note)"
   summary+=("$line")

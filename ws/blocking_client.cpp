@@ -134,14 +134,10 @@ bool BlockingClient::run_on_loop(std::function<bool()> task) {
   return queued && result.get();
 }
 
-bool BlockingClient::send_text(std::string_view text) {
-  return run_on_loop([&] { return shared_->client->send_text(text) != SendResult::dropped; });
-}
-
-bool BlockingClient::send_binary(std::string_view bytes) {
+bool BlockingClient::send(std::string_view data, Opcode opcode) {
   return run_on_loop([&] {
-    const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-    return shared_->client->send_binary({data, bytes.size()}) != SendResult::dropped;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
+    return shared_->client->send({bytes, data.size()}, opcode) != SendResult::dropped;
   });
 }
 

@@ -64,8 +64,9 @@ class BlockingClient {
 
   // False once the connection has ended (or the server is a slow reader
   // past max_backpressure).
-  bool send_text(std::string_view text);
-  bool send_binary(std::string_view bytes);
+  bool send(std::string_view data, Opcode opcode = Opcode::text);
+  bool send_text(std::string_view text) { return send(text, Opcode::text); }
+  bool send_binary(std::string_view bytes) { return send(bytes, Opcode::binary); }
   bool ping(std::string_view payload = {});
   // The next message, else the close once every message before it was
   // received (and again on every later call), else timeout.
