@@ -12,10 +12,11 @@ cd "$(dirname "$0")/.."
 # nlohmann-json3-dev: the chat route's JSON (tools/chat). chromium: the headless
 # browser of the chat page's test (tests/interop). openssl: the command, for
 # tools/make_cert.sh (the wss:// stages' certificate) and the interop's
-# s_client checks; libssl-dev does not bring it.
+# s_client checks; libssl-dev does not bring it. tmux: the real terminal of
+# wscat's interactive test (tests/interop/wscat_test.py).
 bash tools/apt_install_missing.sh g++ make libssl-dev openssl liburing-dev libgtest-dev \
   libbenchmark-dev python3 python3-websockets clang libclang-rt-14-dev \
-  nlohmann-json3-dev chromium
+  nlohmann-json3-dev chromium tmux
 
 if [ ! -d tests/interop/node_modules/ws ] || [ ! -d tests/interop/node_modules/playwright-core ]; then
   echo "install_deps: npm install (tests/interop)"

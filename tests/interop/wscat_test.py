@@ -360,8 +360,8 @@ class TerminalTest(unittest.TestCase):
     """wscat at a prompt in a tmux pane: keys in, the screen read back."""
 
     def setUp(self):
-        if shutil.which("tmux") is None:
-            self.skipTest("tmux is not installed")
+        # make deps installs it: missing, the test fails rather than skips.
+        self.assertIsNotNone(shutil.which("tmux"), "tmux is not installed (run: make deps)")
         self.session = f"wscat{uuid.uuid4().hex[:8]}"
         # A tmux server of this test's own, its socket in a directory removed after.
         self.socket_dir = tempfile.mkdtemp(prefix="wscat-tmux-")
