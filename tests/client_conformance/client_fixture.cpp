@@ -15,15 +15,19 @@ ws::ClientOptions test_options() {
 }
 
 PendingDial::PendingDial(std::string url, ws::ClientOptions options) {
-  std::promise<std::unique_ptr<ws::BlockingClient>> result;
+  std::promise<Result> result;
   future_ = result.get_future();
   std::thread([result = std::move(result), url = std::move(url),
                options = std::move(options)]() mutable {
+    Result outcome;
     try {
-      result.set_value(ws::BlockingClient::connect(url, options));
-    } catch (...) {
-      result.set_exception(std::current_exception());
+      outcome.client = ws::BlockingClient::connect(url, options);
+    } catch (const ws::DialError& error) {
+      outcome.error = error.what();
+      outcome.status = error.status();
+      outcome.failed = true;
     }
+    result.set_value(std::move(outcome));
   }).detach();
 }
 
@@ -32,12 +36,11 @@ PendingDial::PendingDial(std::string url, ws::ClientOptions options) {
   if (future_.wait_for(timeout) != std::future_status::ready)
     return ::testing::AssertionFailure()
            << "the client did not open within " << timeout.count() << " ms";
-  try {
-    out = future_.get();
-  } catch (const ws::DialError& error) {
+  Result result = future_.get();
+  if (result.failed)
     return ::testing::AssertionFailure()
-           << "the dial failed: " << error.what() << " (status " << error.status() << ")";
-  }
+           << "the dial failed: " << result.error << " (status " << result.status << ")";
+  out = std::move(result.client);
   return ::testing::AssertionSuccess();
 }
 
@@ -46,13 +49,10 @@ PendingDial::PendingDial(std::string url, ws::ClientOptions options) {
   if (future_.wait_for(timeout) != std::future_status::ready)
     return ::testing::AssertionFailure()
            << "the dial neither failed nor opened within " << timeout.count() << " ms";
-  try {
-    future_.get();
-  } catch (const ws::DialError& error) {
-    out.emplace(error);
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "the client accepted the response";
+  Result result = future_.get();
+  if (!result.failed) return ::testing::AssertionFailure() << "the client accepted the response";
+  out.emplace(result.error, result.status);
+  return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult open_session(Session& s, ws::ClientOptions options,

@@ -45,7 +45,16 @@ class PendingDial {
                                     std::chrono::milliseconds timeout = kPeerTimeout);
 
  private:
-  std::future<std::unique_ptr<ws::BlockingClient>> future_;
+  // What the dial came to. The DialError is taken apart on the dialing
+  // thread: an exception_ptr handed across threads has its reference count
+  // inside libstdc++, where ThreadSanitizer cannot see it, and reads as a race.
+  struct Result {
+    std::unique_ptr<ws::BlockingClient> client;
+    std::string error;  // what(), when the dial failed
+    int status = 0;
+    bool failed = false;
+  };
+  std::future<Result> future_;
 };
 
 // A client opened on a crafted peer. Members are destroyed peer first, so
