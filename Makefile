@@ -40,7 +40,7 @@ endif
 
 CXXFLAGS := -std=c++20 $(OPTFLAGS) -Wall -Wextra -Werror -pthread -I. -MMD -MP
 LDFLAGS  := $(LDSAN) -pthread
-LIBS     := -lssl -lcrypto
+LIBS     := -lssl -lcrypto -luring
 
 LIB_SRCS         := $(wildcard core/*.cpp net/*.cpp ws/*.cpp tls/*.cpp)
 # The chat room (/chat): an application on the library, linked into the server.
