@@ -9,14 +9,11 @@
 #include "tls/context.hpp"
 #include "ws/client_handshake.hpp"
 #include "ws/client_session.hpp"
+#include "ws/message.hpp"
 #include "ws/upgrade.hpp"
 
 namespace ws {
 namespace {
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 // Everything that can be judged before any socket: the URL, the headers,
 // the subprotocols. Throws std::invalid_argument with the reason.

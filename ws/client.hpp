@@ -101,7 +101,6 @@ class Client {
   void dial_failed(std::string reason, int status);
   void opened(std::string subprotocol);
   void session_ended(std::uint16_t code, std::string_view reason);
-  void end_or_retry();
   void on_timer();
   bool ensure_tls(std::string& error);
   void on_address_timer();

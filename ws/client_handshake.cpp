@@ -13,13 +13,6 @@
 namespace ws {
 namespace {
 
-HandshakeCheck reject(std::string_view reason) noexcept {
-  HandshakeCheck check;
-  check.result = -1;
-  check.reason = reason;
-  return check;
-}
-
 bool has_token(std::string_view list, std::string_view token) noexcept {
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
@@ -115,6 +108,8 @@ HandshakeCheck rejected(HandshakeCheck check, std::string_view reason) noexcept 
   check.reason = reason;
   return check;
 }
+
+HandshakeCheck reject(std::string_view reason) noexcept { return rejected({}, reason); }
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "ws/client.hpp"
 #include "ws/client_frame.hpp"
 #include "ws/client_handshake.hpp"
+#include "ws/message.hpp"
 
 namespace ws {
 namespace {
@@ -22,10 +23,6 @@ MaskKeySource& mask_keys() {
 
 std::string_view as_text(std::span<const std::uint8_t> bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 // Connect failures after which the next address of the host is worth a try.

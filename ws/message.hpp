@@ -1,4 +1,5 @@
-// A whole WebSocket message as handlers receive it, server and client alike.
+// A whole WebSocket message as handlers receive it, server and client alike;
+// and text seen as the bytes a frame carries.
 #pragma once
 
 #include <cstdint>
@@ -20,5 +21,10 @@ struct Message {
     return {reinterpret_cast<const char*>(payload.data()), payload.size()};
   }
 };
+
+// Text as the bytes of a payload (a view: no copy).
+inline std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
 
 }  // namespace ws

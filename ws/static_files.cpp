@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "ws/message.hpp"
 #include "ws/static_path.hpp"
 #include "ws/upgrade.hpp"
 
@@ -54,10 +55,6 @@ int decimal(std::string_view digits) noexcept {
     value = value * 10 + (c - '0');
   }
   return value;
-}
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 void add_header(std::string& out, std::string_view name, std::string_view value) {

@@ -5,15 +5,12 @@
 
 #include "net/event_loop.hpp"
 #include "ws/http_request.hpp"
+#include "ws/message.hpp"
 #include "ws/static_files.hpp"
 #include "ws/upgrade.hpp"
 
 namespace ws {
 namespace {
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 // The header size of a frame this server built (unmasked, minimal length).
 std::size_t unmasked_header_size(std::span<const std::uint8_t> frame) noexcept {

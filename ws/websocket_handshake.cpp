@@ -5,16 +5,13 @@
 // 101. websocket.cpp has the rest of the class: frames, time, the close.
 #include "net/event_loop.hpp"
 #include "ws/http_request.hpp"
+#include "ws/message.hpp"
 #include "ws/static_files.hpp"
 #include "ws/upgrade.hpp"
 #include "ws/websocket.hpp"
 
 namespace ws {
 namespace {
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 std::string_view as_text(std::span<const std::uint8_t> bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
