@@ -5,19 +5,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
+#include "net/backend.hpp"
 #include "net/event_loop.hpp"
-#include "net/syscalls.hpp"
 
 namespace net {
 namespace {
 
-// Reads per readiness event before yielding to other connections. Edge
-// triggering means nobody will tell us again, so the loop remembers to come
-// back (EventLoop::schedule_read) instead of starving the rest.
-constexpr int max_reads_per_event = 16;
-// A queue this large is sent at once rather than at the end of the iteration.
-constexpr std::size_t early_send_threshold = 64 * 1024;
 // iovecs per sendmsg: enough to batch many queued frames, few enough to
 // live on the stack (the kernel takes up to IOV_MAX = 1024).
 constexpr std::size_t max_pieces_per_send = 64;
@@ -61,7 +56,7 @@ void Connection::write_shared(SharedBytesRef frame) {
 
 bool Connection::write_urgent(std::span<const std::uint8_t> bytes) {
   if (state_ != State::open || bytes.empty()) return true;
-  if (!waiting_writable_) {  // nothing refused: keep the order, as an ordinary unit
+  if (!backed_up()) {  // nothing refused: keep the order, as an ordinary unit
     std::uint8_t* out = prepare_write(bytes.size());
     if (!out) return false;
     std::memcpy(out, bytes.data(), bytes.size());
@@ -96,13 +91,15 @@ void Connection::end_unit() {
   mark_dirty();
   // A send that fails here (the peer reset us) ends the connection now, or
   // a handler sending in a loop would keep queuing for a peer that is gone.
-  if (!waiting_writable_ && buffered_bytes() >= early_send_threshold &&
-      send_queued() == SendStatus::failed)
+  if (!backed_up() && buffered_bytes() >= early_send_threshold &&
+      send_queued(/*now=*/true) == SendStatus::failed)
     finish();
 }
 
 void Connection::discard_unsent() {
-  const std::size_t keep = front_at_boundary_ ? 0 : bytes_to_boundary();
+  std::size_t keep = front_at_boundary_ ? 0 : bytes_to_boundary();
+  // A send in flight holds its bytes where they are: they stay, whole units.
+  if (in_flight_ == Lane::output) keep = std::max(keep, bytes_to_boundary_after(in_flight_bytes_));
   if (keep == output_.size()) return;
   output_.truncate(keep);
   settle_memory();
@@ -125,42 +122,30 @@ void Connection::close_gracefully(std::chrono::milliseconds linger) {
 
 void Connection::abort() noexcept { finish(); }
 
-// Read until EAGAIN (edge-triggered contract) or until the budget runs out.
-// Edge-triggered: read until the kernel's queue is empty. A read that
-// returns less than it asked for has emptied it (TCP's recvmsg stops short
-// only when the receive queue and backlog run dry), and any later arrival
-// raises a new edge, so the usual extra read that returns EAGAIN is skipped:
-// one system call fewer per message for small-message traffic. `until_eagain`
-// keeps the strict rule where no further edge is owed: a peer that hung up
-// (its EOF must be read) and a read resumed by the loop rather than an edge.
-void Connection::on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain) {
-  if (input_ended_) return;  // nothing more will come, and EOF was handled
-  for (int reads = 0; reads < max_reads_per_event; ++reads) {
-    // Past the input allowance nothing more is read: TCP pushes back on the
-    // peer, which can still read our close; the close deadline ends it.
-    const std::size_t room = std::min(read_room(receive_buffer.size()), input_allowance_);
-    if (room == 0) {
-      reading_paused_ = true;  // flush() resumes us at the low-water mark
-      return;
-    }
-    const ssize_t n = sys::recv(fd_.get(), receive_buffer.data(), room, 0);
-    if (n > 0) {
-      // Spent before the handler runs: a limit it sets now counts from here.
-      if (input_allowance_ != SIZE_MAX) input_allowance_ -= static_cast<std::size_t>(n);
-      // Once we decided to close, the peer's bytes are drained unread.
-      if (state_ == State::open) deliver(receive_buffer, static_cast<std::size_t>(n));
-      if (state_ == State::closed || input_ended_) return;
-      if (static_cast<std::size_t>(n) < room && !until_eagain) return;
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    if (n == 0) return end_of_input();
-    error_ = errno;
-    finish();  // reset or error: nothing more can be delivered
-    return;
-  }
-  loop_.schedule_read(*this);
+// How much may be read now: no more than the room under the read-pause
+// mark (see read_room) nor past the input allowance: TCP then pushes back
+// on the peer, which can still read our close; the close deadline ends it.
+std::size_t Connection::receive_room(std::size_t buffer_size) noexcept {
+  const std::size_t room = std::min(read_room(buffer_size), input_allowance_);
+  if (room == 0) reading_paused_ = true;  // flush() resumes us at the low-water mark
+  return room;
+}
+
+// A backend that completes receives on its own may hand over more than the
+// allowance; what is past it is dropped unread, as a readiness backend
+// would have left it in the kernel.
+bool Connection::received(std::span<std::uint8_t> buffer, std::size_t n) {
+  n = std::min(n, input_allowance_);
+  // Spent before the handler runs: a limit it sets now counts from here.
+  if (input_allowance_ != SIZE_MAX) input_allowance_ -= n;
+  // Once we decided to close, the peer's bytes are drained unread.
+  if (state_ == State::open && n > 0) deliver(buffer, n);
+  return state_ != State::closed && !input_ended_;
+}
+
+void Connection::input_failed(int error) noexcept {
+  error_ = error;
+  finish();  // reset or error: nothing more can be delivered
 }
 
 void Connection::deliver(std::span<std::uint8_t> receive_buffer, std::size_t n) {
@@ -211,14 +196,26 @@ std::size_t Connection::read_room(std::size_t buffer_size) const noexcept {
   return queued >= read_pause_above_ ? 0 : std::min(buffer_size, read_pause_above_ - queued);
 }
 
-void Connection::on_writable() {
+void Connection::writable() {
   if (buffered_bytes() > 0) flush();
+}
+
+// A send the backend took has completed. One that took less than it was
+// given found the socket full: that is backing up, as EAGAIN is.
+void Connection::sent(ssize_t result) {
+  const Lane lane = std::exchange(in_flight_, Lane::none);
+  if (lane == Lane::output) output_.unpin();
+  if (state_ == State::closed) return;  // ended meanwhile: the bytes no longer matter
+  if (result < 0) return input_failed(static_cast<int>(-result));  // EPIPE, ECONNRESET
+  sent_from(lane, static_cast<std::size_t>(result));
+  if (static_cast<std::size_t>(result) < in_flight_bytes_) waiting_writable_ = true;
+  flush();
 }
 
 void Connection::flush() {
   const SendStatus status = send_queued();
   if (status == SendStatus::failed) return finish();  // EPIPE, ECONNRESET: the peer is gone
-  if (status == SendStatus::blocked && buffered_bytes() > low_water_) drain_owed_ = true;
+  if (backed_up() && buffered_bytes() > low_water_) drain_owed_ = true;
   if (reading_paused_ && buffered_bytes() <= low_water_) {
     reading_paused_ = false;
     loop_.schedule_read(*this);  // no new edge will come for what waits
@@ -231,29 +228,31 @@ void Connection::flush() {
   if (status == SendStatus::done && buffered_bytes() == 0) after_output_drained();
 }
 
-// Sends until the queues are empty or the kernel refuses more. No callbacks
-// and no state change but the queues', so it may run inside a handler's write.
-// An urgent unit goes as soon as the output's front is at a unit boundary.
-Connection::SendStatus Connection::send_queued() noexcept {
+// Sends until the queues are empty, the kernel refuses more, or the backend
+// took a send that completes later (only one at a time: bytes stay in order).
+// No callbacks and no state change but the queues', so it may run inside a
+// handler's write. An urgent unit goes as soon as the output's front is at a
+// unit boundary. Over a transport, protocol bytes are sealed first (no
+// system call) and only its wire output goes to the socket.
+Connection::SendStatus Connection::send_queued(bool now) noexcept {
+  if (sending()) return SendStatus::in_flight;
   while (buffered_bytes() > 0) {
     const bool wire_turn = transport_ && transport_->wire_pending() > 0;
     const bool urgent_turn = !wire_turn && !urgent_.empty() && front_at_boundary_;
-    const ssize_t n = wire_turn ? send_wire() : urgent_turn ? send_urgent() : send_output();
-    if (n == 0 && !wire_turn && transport_) break;  // nothing sealed: the handshake is not done
+    if (transport_ && !wire_turn) {
+      if (!seal_next(urgent_turn)) break;  // nothing sealed: the handshake is not done
+      continue;
+    }
+    const Lane lane = wire_turn ? Lane::wire : urgent_turn ? Lane::urgent : Lane::output;
+    const ssize_t n = send_lane(lane, now);
+    if (n == Backend::in_flight) return SendStatus::in_flight;
     if (n >= 0) {
-      if (wire_turn) {
-        transport_->wire_sent(static_cast<std::size_t>(n));
-        continue;
-      }
-      if (urgent_turn)
-        urgent_.consume(static_cast<std::size_t>(n));
-      else
-        consume_output(static_cast<std::size_t>(n));
+      sent_from(lane, static_cast<std::size_t>(n));
       continue;
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      waiting_writable_ = true;  // EPOLLOUT (registered once, edge-triggered) resumes us
+      waiting_writable_ = true;  // the backend reports when the socket takes more
       return SendStatus::blocked;
     }
     error_ = errno;
@@ -263,25 +262,17 @@ Connection::SendStatus Connection::send_queued() noexcept {
   return SendStatus::done;
 }
 
-ssize_t Connection::send_urgent() noexcept {
-  const auto bytes = urgent_.data();
-  if (transport_) return seal(bytes);
-  return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-}
-
-ssize_t Connection::send_wire() noexcept {
-  const auto bytes = transport_->wire_output();
-  return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-}
-
-ssize_t Connection::seal(std::span<const std::uint8_t> bytes) noexcept {
-  return static_cast<ssize_t>(transport_->seal(bytes));
-}
-
-// The front of the queue into the transport, piece by piece, until it stops
-// taking (its wire output is full: send_queued sends that, then comes back).
-ssize_t Connection::seal_output(std::size_t limit) noexcept {
+// The front of the urgent lane or of the queue into the transport, piece by
+// piece, until it stops taking (its wire output is full: send_queued sends
+// that, then comes back). False if it took nothing.
+bool Connection::seal_next(bool urgent_turn) noexcept {
+  if (urgent_turn) {
+    const std::size_t taken = transport_->seal(urgent_.data());
+    urgent_.consume(taken);
+    return taken > 0;
+  }
   iovec pieces[max_pieces_per_send];
+  const std::size_t limit = urgent_.empty() ? SIZE_MAX : bytes_to_boundary();
   const std::size_t count = output_.gather(pieces, max_pieces_per_send, limit);
   std::size_t sealed = 0;
   for (std::size_t i = 0; i < count; ++i) {
@@ -291,23 +282,40 @@ ssize_t Connection::seal_output(std::size_t limit) noexcept {
     sealed += taken;
     if (taken < piece.size()) break;
   }
-  return static_cast<ssize_t>(sealed);
+  consume_output(sealed);
+  return sealed > 0;
 }
 
-// One sendmsg for the front of the queue, its own bytes and shared frames
-// alike; only up to the next unit boundary while an urgent unit waits.
-ssize_t Connection::send_output() noexcept {
-  const std::size_t limit = urgent_.empty() ? SIZE_MAX : bytes_to_boundary();
-  if (transport_) return seal_output(limit);
-  if (output_.contiguous()) {  // nothing shared: a plain send, as cheap as ever
-    const auto bytes = output_.front().first(std::min(limit, output_.size()));
-    return sys::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  }
+// One send of a lane's front: the transport's wire output, the urgent
+// unit, or the queue (its own bytes and shared frames alike, gathered; only
+// up to the next unit boundary while an urgent unit waits). Only the queue
+// can be pinned in place while a send is in flight: the other two may move
+// as they grow, so a backend that sends later copies them.
+ssize_t Connection::send_lane(Lane lane, bool now) noexcept {
   iovec pieces[max_pieces_per_send];
-  msghdr message{};
-  message.msg_iov = pieces;
-  message.msg_iovlen = output_.gather(pieces, max_pieces_per_send, limit);
-  return sys::sendmsg(fd_.get(), &message, MSG_NOSIGNAL);
+  std::size_t count = 1;
+  if (lane == Lane::output) {
+    const std::size_t limit = urgent_.empty() ? loop_.send_limit() : bytes_to_boundary();
+    count = output_.gather(pieces, max_pieces_per_send, limit);
+  } else {
+    const auto bytes = lane == Lane::wire ? transport_->wire_output() : urgent_.data();
+    pieces[0] = iovec{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};  // iovec is not const
+  }
+  const std::span<const iovec> run(pieces, count);
+  const ssize_t n = loop_.backend().send(*this, run, /*stable=*/lane == Lane::output, now);
+  if (n == Backend::in_flight) {
+    in_flight_ = lane;
+    in_flight_bytes_ = 0;
+    for (const iovec& piece : run) in_flight_bytes_ += piece.iov_len;
+    if (lane == Lane::output) output_.pin();
+  }
+  return n;
+}
+
+void Connection::sent_from(Lane lane, std::size_t n) noexcept {
+  if (lane == Lane::wire) return transport_->wire_sent(n);
+  if (lane == Lane::urgent) return urgent_.consume(n);
+  consume_output(n);
 }
 
 void Connection::consume_output(std::size_t n) noexcept {
@@ -331,6 +339,13 @@ void Connection::consume_output(std::size_t n) noexcept {
 std::size_t Connection::bytes_to_boundary() const noexcept {
   if (unit_head_ < unit_ends_.size())
     return static_cast<std::size_t>(unit_ends_[unit_head_] - sent_);
+  return output_.size();
+}
+
+// The first known unit boundary at least `n` bytes past the first unsent one.
+std::size_t Connection::bytes_to_boundary_after(std::size_t n) const noexcept {
+  for (std::size_t i = unit_head_; i < unit_ends_.size(); ++i)
+    if (unit_ends_[i] - sent_ >= n) return static_cast<std::size_t>(unit_ends_[i] - sent_);
   return output_.size();
 }
 

@@ -58,6 +58,8 @@
 // Owned by its EventLoop; not thread-safe (loop thread only).
 #pragma once
 
+#include <sys/types.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -115,7 +117,14 @@ class Connection {
   std::size_t buffered_bytes() const noexcept {
     return output_.size() + urgent_.size() + (transport_ ? transport_->wire_pending() : 0);
   }
-  bool backed_up() const noexcept { return waiting_writable_; }
+  // With a completion backend, also: a send is in flight and another
+  // early_send_threshold queued behind it (the kernel has not taken those).
+  bool backed_up() const noexcept {
+    return waiting_writable_ ||
+           (sending() && buffered_bytes() >= in_flight_bytes_ + early_send_threshold);
+  }
+  // A queue this large is sent at once rather than at the end of the iteration.
+  static constexpr std::size_t early_send_threshold = 64 * 1024;
   // on_drain() fires when a queue that had to wait falls to this many bytes
   // (default 0: when it is empty).
   void set_low_water_mark(std::size_t bytes) noexcept { low_water_ = bytes; }
@@ -138,26 +147,46 @@ class Connection {
   EventLoop& loop() noexcept { return loop_; }
   int fd() const noexcept { return fd_.get(); }
 
+  // What a backend (net/backend.hpp) tells the connection; nothing else
+  // calls these. Input: how much it may read now (0: paused, and
+  // Backend::resume_input comes once it may read again), the bytes it read
+  // into `buffer` (false: read no more, the connection closed or its input
+  // ended), the peer's FIN, a failed receive. Output: the socket can take
+  // more (readiness), a send the backend took has completed (the bytes it
+  // took, or -errno).
+  std::size_t receive_room(std::size_t buffer_size) noexcept;
+  bool received(std::span<std::uint8_t> buffer, std::size_t n);
+  void end_of_input();
+  void input_failed(int error) noexcept;
+  void writable();
+  void sent(ssize_t result);
+  bool input_ended() const noexcept { return input_ended_; }
+  bool closed() const noexcept { return state_ == State::closed; }
+  // A send the backend took has not completed: its bytes are still queued,
+  // and pinned where they are (nothing is sent behind them meanwhile).
+  bool sending() const noexcept { return in_flight_ != Lane::none; }
+  // Marks a backend keeps for this connection (io_uring: a receive is armed,
+  // or being cancelled); the connection only stores them.
+  std::uint8_t backend_marks = 0;
+
  private:
   friend class EventLoop;
   enum class State : std::uint8_t { open, flushing, lingering, closed };
-  enum class SendStatus : std::uint8_t { done, blocked, failed };
+  enum class SendStatus : std::uint8_t { done, blocked, in_flight, failed };
+  // Which queue a send takes its bytes from.
+  enum class Lane : std::uint8_t { none, wire, urgent, output };
 
-  void on_readable(std::span<std::uint8_t> receive_buffer, bool until_eagain);
   void deliver(std::span<std::uint8_t> receive_buffer, std::size_t n);
   void deliver_through_transport(std::span<std::uint8_t> receive_buffer, std::size_t n);
-  ssize_t send_wire() noexcept;
-  ssize_t seal(std::span<const std::uint8_t> bytes) noexcept;
-  ssize_t seal_output(std::size_t limit) noexcept;
   std::size_t read_room(std::size_t buffer_size) const noexcept;
-  void end_of_input();
-  void on_writable();
   void flush();
-  SendStatus send_queued() noexcept;
-  ssize_t send_urgent() noexcept;
-  ssize_t send_output() noexcept;
+  SendStatus send_queued(bool now = false) noexcept;
+  bool seal_next(bool urgent_turn) noexcept;
+  ssize_t send_lane(Lane lane, bool now) noexcept;
+  void sent_from(Lane lane, std::size_t n) noexcept;
   void consume_output(std::size_t n) noexcept;
   std::size_t bytes_to_boundary() const noexcept;
+  std::size_t bytes_to_boundary_after(std::size_t n) const noexcept;
   void end_unit();
   void after_output_drained();
   void mark_dirty();
@@ -182,12 +211,14 @@ class Connection {
   int error_ = 0;                           // errno that ended the connection
   State state_ = State::open;
   bool dirty_ = false;             // queued in the loop's flush list
-  bool waiting_writable_ = false;  // a send hit EAGAIN; EPOLLOUT resumes us
+  bool waiting_writable_ = false;  // a send hit EAGAIN (or completed short)
   bool drain_owed_ = false;        // on_drain() is due at the low-water mark
   bool front_at_boundary_ = true;  // output_'s first byte starts a unit
   bool reading_paused_ = false;    // over the read-pause mark, see above
   bool input_ended_ = false;       // the peer's FIN has been read
   bool transport_closed_ = false;  // our close_notify is queued
+  Lane in_flight_ = Lane::none;    // a send the backend took, not yet completed
+  std::size_t in_flight_bytes_ = 0;
 };
 
 }  // namespace net

@@ -8,13 +8,14 @@
 #include <system_error>
 #include <utility>
 
+#include "net/epoll_backend.hpp"
 #include "net/socket.hpp"
 #include "net/syscalls.hpp"
+#include "net/uring_backend.hpp"
 
 namespace net {
 namespace {
 
-constexpr int max_events_per_wait = 256;
 // Resolution of the wheel: timeouts here are seconds-scale, not micro.
 constexpr auto timer_tick = std::chrono::milliseconds(10);
 constexpr std::size_t timer_slots = 1024;
@@ -25,21 +26,6 @@ UniqueFd checked(int fd, const char* what) {
   if (fd < 0) throw std::system_error(errno, std::generic_category(), what);
   return UniqueFd(fd);
 }
-
-// False (errno set) when the kernel refuses: out of memory, or a limit.
-bool try_watch(int epoll_fd, int fd, std::uint32_t events) noexcept {
-  epoll_event event{};
-  event.events = events;
-  event.data.fd = fd;
-  return sys::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0;
-}
-
-void watch(int epoll_fd, int fd, std::uint32_t events) {
-  if (!try_watch(epoll_fd, fd, events))
-    throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
-}
-
-constexpr std::uint32_t connection_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 // The loop this thread is running (inside run()), so that defer() from the
 // loop's own thread needs no eventfd.
@@ -61,12 +47,9 @@ class RunningLoop {
 EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options options)
     : options_(options),
       make_handler_(std::move(make_handler)),
-      epoll_(checked(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
       wakeup_(checked(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd")),
       listener_(std::move(listener)),
       reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
-      receive_buffer_(
-          std::make_unique_for_overwrite<std::uint8_t[]>(receive_buffer_size + receive_padding)),
       memory_(options.memory_budget),
       timers_(timer_tick, timer_slots, core::Clock::now()),
       shutdown_timer_([this] {
@@ -74,12 +57,16 @@ EventLoop::EventLoop(UniqueFd listener, HandlerFactory make_handler, Options opt
           if (connection) connection->abort();
       }),
       resume_accepting_timer_([this] {
-        if (listener_ && !try_watch(epoll_.get(), listener_.get(), EPOLLIN)) pause_accepting();
-      }) {
-  watch(epoll_.get(), wakeup_.get(), EPOLLIN);
-  // Level-triggered on purpose: if accepting stops early (out of memory),
-  // the listener is reported again instead of being forgotten.
-  if (listener_) watch(epoll_.get(), listener_.get(), EPOLLIN);
+        if (listener_ && !backend_->arm_listener(listener_.get())) pause_accepting();
+      }),
+      backend_(make_backend(options.backend)) {
+  if (listener_ && !backend_->arm_listener(listener_.get()))
+    throw std::system_error(errno, std::generic_category(), "watching the listener");
+}
+
+std::unique_ptr<Backend> EventLoop::make_backend(BackendKind kind) {
+  if (kind == BackendKind::io_uring) return std::make_unique<UringBackend>(*this, wakeup_.get());
+  return std::make_unique<EpollBackend>(*this, wakeup_.get());
 }
 
 EventLoop::~EventLoop() = default;
@@ -111,6 +98,7 @@ bool EventLoop::defer(std::function<void()> task) {
 
 void EventLoop::run() {
   const RunningLoop running(this);
+  backend_->start();
   // Stopping, connections whose last bytes are out and which only wait for
   // the peer's FIN (lingering) do not hold the loop up; nor do deferred
   // calls, however fast they come: a drain runs only what it found.
@@ -130,35 +118,18 @@ void EventLoop::run() {
 void EventLoop::wait_and_dispatch() {
   const bool more_work =
       deferred_pending_ || !pending_reads_.empty() || !dirty_.empty() || !closed_.empty();
-  const int timeout = more_work ? 0 : timers_.next_timeout_ms(core::Clock::now());
-  epoll_event events[max_events_per_wait];
-  const int n = ::epoll_wait(epoll_.get(), events, max_events_per_wait, timeout);
-  if (n < 0 && errno != EINTR)
-    throw std::system_error(errno, std::generic_category(), "epoll_wait");
+  backend_->wait(more_work ? 0 : timers_.next_timeout_ms(core::Clock::now()));
   // Timers first, so that what I/O handlers arm is measured from now, not
   // from before the wait (the wheel's contract).
   now_ = core::Clock::now();
   timers_.advance(now_);
-  for (int i = 0; i < n; ++i) dispatch(events[i]);
+  backend_->dispatch();
 }
 
-void EventLoop::dispatch(const epoll_event& event) {
-  const int fd = event.data.fd;
-  if (listener_ && fd == listener_.get()) return accept_all();
-  if (fd == wakeup_.get()) {
-    std::uint64_t count;
-    [[maybe_unused]] ssize_t ignored = ::read(wakeup_.get(), &count, sizeof count);
-    deferred_pending_ = true;
-    if (stop_requested_.load(std::memory_order_acquire) && !shutting_down_) begin_shutdown();
-    return;
-  }
-  Connection* connection =
-      static_cast<std::size_t>(fd) < connections_.size() ? connections_[fd].get() : nullptr;
-  if (!connection || connection->state_ == Connection::State::closed) return;
-  const bool hung_up = event.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
-  if (hung_up || (event.events & EPOLLIN)) connection->on_readable(receive_buffer(), hung_up);
-  if ((event.events & EPOLLOUT) && connection->state_ != Connection::State::closed)
-    connection->on_writable();
+// The eventfd: another thread deferred calls or asked the loop to stop.
+void EventLoop::woken() {
+  deferred_pending_ = true;
+  if (stop_requested_.load(std::memory_order_acquire) && !shutting_down_) begin_shutdown();
 }
 
 void EventLoop::accept_all() {
@@ -172,6 +143,12 @@ void EventLoop::accept_all() {
     if ((errno == EMFILE || errno == ENFILE) && shed_one_pending_connection()) continue;
     return;  // EAGAIN: the backlog is empty; ENOBUFS/ENOMEM: retry on the next report
   }
+}
+
+// A backend that accepts on its own (io_uring) failed to: out of fds is
+// handled as accept_all does; anything else is retried when it re-arms.
+void EventLoop::accept_failed(int error) {
+  if (error == EMFILE || error == ENFILE) shed_one_pending_connection();
 }
 
 // Out of file descriptors, a pending connection can be neither served nor
@@ -192,38 +169,40 @@ bool EventLoop::shed_one_pending_connection() {
 }
 
 void EventLoop::pause_accepting() {
-  sys::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  backend_->disarm_listener(listener_.get());
   timers_.arm(resume_accepting_timer_, accept_pause);
 }
 
 // A socket the kernel will not watch (out of memory) cannot be served: it is
 // closed at once, so its client sees the end, and the loop goes on.
-void EventLoop::adopt(UniqueFd fd) {
-  if (try_watch(epoll_.get(), fd.get(), connection_events)) install(std::move(fd), make_handler_);
-}
+void EventLoop::adopt(UniqueFd fd) { install(std::move(fd), make_handler_); }
 
 Connection& EventLoop::add_connection(UniqueFd fd, const HandlerFactory& make_handler) {
-  watch(epoll_.get(), fd.get(), connection_events);
-  return install(std::move(fd), make_handler);
+  Connection* added = install(std::move(fd), make_handler);
+  if (!added) throw std::system_error(errno, std::generic_category(), "watching a connection");
+  return *added;
 }
 
-// Registered already; events wait for the next epoll_wait, after this returns.
-Connection& EventLoop::install(UniqueFd fd, const HandlerFactory& make_handler) {
+// Attached before its handler exists, so that a refusal costs no handler;
+// its first input waits for the next wait, after this returns. Null (errno
+// set, the socket closed) if the backend refused it.
+Connection* EventLoop::install(UniqueFd fd, const HandlerFactory& make_handler) {
   const int raw = fd.get();
   configure_accepted_socket(raw);
-  if (static_cast<std::size_t>(raw) >= connections_.size()) connections_.resize(raw + 1024);
   auto connection = std::make_unique<Connection>(*this, std::move(fd));
+  if (!backend_->attach(*connection)) return nullptr;
   connection->set_handler(make_handler(*connection));
+  if (static_cast<std::size_t>(raw) >= connections_.size()) connections_.resize(raw + 1024);
   Connection& added = *connection;
   connections_[raw] = std::move(connection);
   ++connection_count_;
-  return added;
+  return &added;
 }
 
 void EventLoop::begin_shutdown() {
   shutting_down_ = true;
   timers_.cancel(resume_accepting_timer_);
-  if (listener_) sys::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  if (listener_) backend_->disarm_listener(listener_.get());
   listener_.reset();
   for (auto& connection : connections_)
     if (connection && connection->open()) connection->handler_->on_shutdown();
@@ -242,7 +221,7 @@ void EventLoop::resume_pending_reads() {
   for (int fd : fds) {
     Connection* connection = connections_[fd].get();
     if (connection && connection->state_ != Connection::State::closed)
-      connection->on_readable(receive_buffer(), /*until_eagain=*/true);  // no edge to go by
+      backend_->resume_input(*connection);
   }
 }
 
@@ -265,13 +244,10 @@ void EventLoop::reap_closed() {
       std::erase(dirty_, connection.get());  // dirtied by an earlier on_disconnect
     if (connection->handler_) connection->handler_->on_disconnect();
     --connection_count_;
-  }  // each Connection is destroyed here, closing its fd
+    backend_->release(std::move(connection));  // closes its fd, now or once the kernel lets go
+  }
   closed_.clear();
   if (shutting_down_ && connection_count_ == lingering_count_) timers_.cancel(shutdown_timer_);
-}
-
-std::span<std::uint8_t> EventLoop::receive_buffer() noexcept {
-  return {receive_buffer_.get(), receive_buffer_size};
 }
 
 }  // namespace net

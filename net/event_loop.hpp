@@ -1,12 +1,15 @@
-// EventLoop: one reactor, on one thread, over edge-triggered epoll.
+// EventLoop: one reactor, on one thread, over a backend chosen at run time
+// (net/backend.hpp): edge-triggered epoll, or io_uring.
 //
 // It owns a listener (SO_REUSEPORT: one per loop, the kernel spreads new
 // connections), the connections accepted from it (in a table indexed by fd),
-// one receive buffer shared by all of them, and a timer wheel. Each socket is
-// registered once for input and output, edge-triggered; a loop iteration is:
-//   wait -> fire timers -> read (handlers parse and queue output)
+// the backend (which owns the receive buffers, shared by all connections),
+// and a timer wheel. A loop iteration is:
+//   wait -> fire timers -> dispatch: read (handlers parse and queue output),
+//           accept, complete sends
 //        -> run deferred calls (defer(): the inbox)
-//        -> flush every connection that queued output (one send each)
+//        -> flush every connection that queued output (one send each;
+//           io_uring submits them all with the next wait)
 //        -> tell handlers of ended connections, and free them.
 // A connection is freed only at the end of an iteration, so a handler may
 // close any connection at any time without pulling memory from under a
@@ -15,8 +18,6 @@
 // Thread safety: request_stop() and defer() may be called from any thread;
 // everything else belongs to the loop's thread.
 #pragma once
-
-#include <sys/epoll.h>
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +28,7 @@
 
 #include "core/memory_budget.hpp"
 #include "core/timer_wheel.hpp"
+#include "net/backend.hpp"
 #include "net/connection.hpp"
 #include "net/inbox.hpp"
 #include "net/stream_handler.hpp"
@@ -46,6 +48,10 @@ class EventLoop {
     // The server-wide bound on what connections hold (--max-memory), shared
     // by every loop; null: unbounded. Must outlive the loop.
     core::MemoryBudget* memory_budget = nullptr;
+    // How the loop waits and moves bytes. io_uring throws from the
+    // constructor where the kernel refuses a ring (see net/uring_probe.hpp
+    // for asking first).
+    BackendKind backend = BackendKind::epoll;
   };
 
   // `listener` may be empty: a client's loop only has outbound connections.
@@ -92,25 +98,35 @@ class EventLoop {
   // enough to stamp every read with.
   core::Clock::time_point now() const noexcept { return now_; }
   std::size_t connection_count() const noexcept { return connection_count_; }
+  BackendKind backend_kind() const noexcept { return backend_->kind(); }
 
  private:
   friend class Connection;
-  static constexpr std::size_t receive_buffer_size = 256 * 1024;
+  friend class EpollBackend;
+  friend class UringBackend;
 
+  // What the backends call.
+  Backend& backend() noexcept { return *backend_; }
+  std::size_t send_limit() const noexcept { return send_limit_; }
+  Connection* connection_at(int fd) const noexcept {
+    return static_cast<std::size_t>(fd) < connections_.size() ? connections_[fd].get() : nullptr;
+  }
+  void woken();
+  void accept_all();
+  void accept_failed(int error);
+  void adopt(UniqueFd fd);
+
+  std::unique_ptr<Backend> make_backend(BackendKind kind);
   void wake() noexcept;
   void wait_and_dispatch();
   void run_deferred();
-  void dispatch(const epoll_event& event);
-  void accept_all();
   bool shed_one_pending_connection();
   void pause_accepting();
-  void adopt(UniqueFd fd);
-  Connection& install(UniqueFd fd, const HandlerFactory& make_handler);
+  Connection* install(UniqueFd fd, const HandlerFactory& make_handler);
   void begin_shutdown();
   void resume_pending_reads();
   void flush_dirty();
   void reap_closed();
-  std::span<std::uint8_t> receive_buffer() noexcept;
 
   void schedule_flush(Connection& connection) { dirty_.push_back(&connection); }
   void schedule_read(Connection& connection) { pending_reads_.push_back(connection.fd()); }
@@ -118,11 +134,9 @@ class EventLoop {
 
   Options options_;
   HandlerFactory make_handler_;
-  UniqueFd epoll_;
   UniqueFd wakeup_;  // eventfd: request_stop() and defer() from other threads
   UniqueFd listener_;
-  UniqueFd reserve_fd_;  // given up to accept-and-drop when out of fds
-  std::unique_ptr<std::uint8_t[]> receive_buffer_;
+  UniqueFd reserve_fd_;         // given up to accept-and-drop when out of fds
   core::MemoryAccount memory_;  // declared before connections_: they refund it when destroyed
   std::vector<std::unique_ptr<Connection>> connections_;  // indexed by fd
   std::size_t connection_count_ = 0;
@@ -138,6 +152,10 @@ class EventLoop {
   std::atomic<std::uint64_t> wakeups_written_{0};
   bool shutting_down_ = false;
   bool deferred_pending_ = false;  // drain the inbox this iteration
+  // After the connections and the timers: a backend may still hold ended
+  // connections the kernel had not let go of, and frees them first.
+  std::unique_ptr<Backend> backend_;
+  std::size_t send_limit_ = backend_->send_limit();  // read on every send: no virtual call
   // Last, so destroyed first: calls never run go while the loop is whole.
   Inbox inbox_;
 };

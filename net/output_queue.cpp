@@ -13,8 +13,12 @@ void OutputQueue::append(std::span<const std::uint8_t> bytes) {
 
 // Owned bytes behind a segment go into an owned segment at the back (a new
 // one behind a shared frame), never into head_: the stream keeps its order.
+// While pinned, head_ and the segments then queued are not written to either.
 std::uint8_t* OutputQueue::prepare_in_segment(std::size_t n) {
-  if (rest_.back().shared) rest_.emplace_back();
+  if (needs_new_segment()) {
+    if (rest_.empty()) rest_front_ = 0;
+    rest_.emplace_back();
+  }
   core::ByteBuffer& target = rest_.back().owned;
   const std::size_t before = target.capacity();
   std::uint8_t* room = target.prepare(n);
@@ -23,8 +27,8 @@ std::uint8_t* OutputQueue::prepare_in_segment(std::size_t n) {
 }
 
 std::size_t OutputQueue::growth_for(std::size_t n) const noexcept {
-  if (!has_segments()) return head_.growth_for(n);
-  if (!rest_.back().shared) return rest_.back().owned.growth_for(n);
+  if (!has_segments() && !pinned_) return head_.growth_for(n);
+  if (!needs_new_segment()) return rest_.back().owned.growth_for(n);
   return core::ByteBuffer().growth_for(n);  // a new owned segment
 }
 
@@ -92,7 +96,9 @@ void OutputQueue::truncate(std::size_t keep) noexcept {
   if (keep >= size_) return;
   size_ = keep;
   const std::size_t in_head = std::min(keep, head_.size());
-  if (in_head < head_.size()) {  // into a buffer of its size: the rest is memory given back
+  if (in_head < head_.size() && pinned_) {
+    head_.truncate(in_head);            // in place: a send in flight reads from here
+  } else if (in_head < head_.size()) {  // into a buffer of its size: the rest is memory given back
     core::ByteBuffer kept;
     kept.append(head_.data().first(in_head));
     head_ = std::move(kept);

@@ -14,6 +14,11 @@
 // bytes are charged to memory (owned_capacity()); a shared frame is charged
 // once, where it was built.
 //
+// pin() holds every byte now queued where it is (a send in flight reads
+// them from there: io_uring) until unpin(): what is appended meanwhile goes
+// into a new owned segment behind them, and truncate() shortens in place.
+// Nothing may be consumed while pinned.
+//
 // Single-threaded (the connection's loop); the shared frames it refers to
 // may be referred to from other loops at the same time.
 #pragma once
@@ -39,7 +44,7 @@ class OutputQueue {
   // Room for `n` owned bytes at the back; then commit(k <= n). No shared
   // frame may be appended in between.
   std::uint8_t* prepare(std::size_t n) {
-    return has_segments() ? prepare_in_segment(n) : head_.prepare(n);
+    return has_segments() || pinned_ ? prepare_in_segment(n) : head_.prepare(n);
   }
   void commit(std::size_t n) noexcept {
     (has_segments() ? rest_.back().owned : head_).commit(n);
@@ -62,6 +67,12 @@ class OutputQueue {
   }
   // Keeps the first `keep` bytes and drops the rest (shared references too).
   void truncate(std::size_t keep) noexcept;
+  void pin() noexcept {
+    pinned_ = true;
+    pinned_segments_ = rest_.size();
+  }
+  void unpin() noexcept { pinned_ = false; }
+
   // Frees owned storage once empty: an idle connection keeps no memory.
   void release() noexcept {
     if (!empty()) return;
@@ -87,6 +98,11 @@ class OutputQueue {
   };
 
   bool has_segments() const noexcept { return rest_front_ < rest_.size(); }
+  // Appends need a new owned segment at the back: behind a shared frame,
+  // or behind bytes a pin holds in place.
+  bool needs_new_segment() const noexcept {
+    return rest_.empty() || rest_.back().shared || (pinned_ && rest_.size() <= pinned_segments_);
+  }
   std::uint8_t* prepare_in_segment(std::size_t n);
   void consume_segments(std::size_t n) noexcept;
   void pop_front_segment() noexcept;
@@ -97,6 +113,8 @@ class OutputQueue {
   std::size_t rest_front_ = 0;
   std::size_t rest_owned_capacity_ = 0;
   std::size_t size_ = 0;
+  std::size_t pinned_segments_ = 0;  // segments that existed at pin(), held in place
+  bool pinned_ = false;
 };
 
 }  // namespace net

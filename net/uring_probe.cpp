@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 
 #include "net/unique_fd.hpp"
 
@@ -139,6 +140,14 @@ UringSupport probe_uring() {
   probe_opcodes(ring->get(), out);
   probe_receive(ring->get(), out);
   return out;
+}
+
+BackendChoice choose_backend(std::optional<BackendKind> wanted) {
+  if (wanted == BackendKind::epoll) return {};
+  std::string why;
+  if (probe_uring().usable(why)) return {BackendKind::io_uring, {}};
+  if (wanted) throw std::runtime_error("io_uring is not usable here: " + why);
+  return {BackendKind::epoll, why};
 }
 
 }  // namespace net

@@ -10,7 +10,10 @@
 // (well under a millisecond): run it once at start-up.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "net/backend.hpp"
 
 namespace net {
 
@@ -39,5 +42,15 @@ struct UringSupport {
 };
 
 UringSupport probe_uring();
+
+// `--backend`: the one asked for, or (none asked: auto) io_uring where the
+// kernel allows it and else epoll, with why not io_uring in `fallback`.
+// Asking for io_uring where it is not usable throws std::runtime_error
+// saying why.
+struct BackendChoice {
+  BackendKind kind = BackendKind::epoll;
+  std::string fallback;  // auto chose epoll because of this; else empty
+};
+BackendChoice choose_backend(std::optional<BackendKind> wanted);
 
 }  // namespace net

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The whole suite (make test): six stages, in order, each run even when an
-# earlier one failed, each streamed to the console as it runs:
+# The whole suite (make test): nine stages, in order, each run even when an
+# earlier one failed, each streamed to the console as it runs. The server's
+# suites run on its default backend (auto: io_uring where the kernel allows
+# it, which the first lines say) and again on epoll (the -epoll stages, with
+# WSTEST_BACKEND=epoll / --backend epoll):
 #
 #   unit         <build>/unit_tests                            (gtest)
 #   conformance  WSSERVER=<build>/wsserver <build>/conformance_tests   (gtest)
@@ -11,6 +14,7 @@
 #                (ws::Client against crafted servers of raw bytes)
 #   interop      tests/interop/run.sh <build>/wsserver         (ws:// and wss://)
 #                (python unittest, node --test, and run.sh's own checks)
+#   conformance-epoll, conformance-tls-epoll, interop-epoll: the same on epoll
 #   fuzz         tests/fuzz/run.sh --check <fuzz-build> 3
 #                (each libFuzzer harness for 3 s on a fresh copy of its seeds)
 #
@@ -179,6 +183,10 @@ cd "$root" || exit 2
 export GTEST_BRIEF="${GTEST_BRIEF:-1}"
 run_stage unit gtest "$build/unit_tests" "$build/unit_tests"
 export WSSERVER="$build/wsserver"
+# Which backend auto picks here, said once (the start-up line names it).
+[ ! -x "$build/wsserver" ] ||
+  timeout -s INT 1 "$build/wsserver" --port 0 </dev/null 2>&1 | head -n 1 | sed 's/^/run_all: /'
+
 run_stage conformance gtest "$build/conformance_tests" "$build/conformance_tests"
 # The same cases over TLS. A certificate that cannot be made leaves ca.pem
 # missing, and the stage counts as not run (+1 failure). Left out, by name:
@@ -194,6 +202,15 @@ run_stage conformance-tls gtest "$cert/ca.pem" env WSTEST_TLS_CA="$cert/ca.pem" 
 run_stage client-conformance gtest "$build/client_conformance_tests" \
   "$build/client_conformance_tests"
 run_stage interop interop tests/interop/run.sh bash tests/interop/run.sh "$build/wsserver"
+# The same server suites on the other backend.
+run_stage conformance-epoll gtest "$build/conformance_tests" env WSTEST_BACKEND=epoll \
+  "$build/conformance_tests"
+run_stage conformance-tls-epoll gtest "$cert/ca.pem" env WSTEST_BACKEND=epoll \
+  WSTEST_TLS_CA="$cert/ca.pem" WSTEST_TLS_CERT="$cert/cert.pem" WSTEST_TLS_KEY="$cert/key.pem" \
+  "$build/conformance_tests" --gtest_filter='-Wsload.*:WsloadTls.*'
+run_stage interop-epoll interop tests/interop/run.sh env \
+  INTEROP_SERVER_ARGS="${INTEROP_SERVER_ARGS:---threads 4} --backend epoll" \
+  bash tests/interop/run.sh "$build/wsserver"
 run_stage fuzz fuzz tests/fuzz/run.sh \
   bash tests/fuzz/run.sh --check "${FUZZ_BUILD:-build/fuzz}" "${FUZZ_CHECK_SECONDS:-3}"
 

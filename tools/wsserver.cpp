@@ -72,6 +72,13 @@ const std::vector<Flag>& flags() {
          return names && (o.allowed_hosts = std::move(*names), true);
        }},
       {"--threads", "N", "1", "event loops, one per thread", size_flag(&O::threads, 1, 1024)},
+      {"--backend", "NAME", "auto", "epoll, io_uring, or auto: io_uring where the kernel allows it",
+       [](O& o, std::string_view v) {
+         if (v == "auto") return o.backend.reset(), true;
+         if (v == "epoll") return o.backend = net::BackendKind::epoll, true;
+         if (v == "io_uring") return o.backend = net::BackendKind::io_uring, true;
+         return false;
+       }},
       {"--max-message", "BYTES", "16M", "largest message; larger ones are closed with 1009",
        size_flag(&O::max_message_size, 1, 1ull << 40)},
       {"--max-connections", "N", "100000", "upgraded connections; past it 503 (0: no limit)",
@@ -260,9 +267,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wsserver: cannot start: %s\n", error.what());
     return 1;
   }
-  std::printf("wsserver: listening on %s:%u (epoll, %u thread%s%s)\n", options.host.c_str(),
-              server.port(), options.threads, options.threads == 1 ? "" : "s",
-              server.tls() ? ", TLS" : "");
+  // One line, read by tests and scripts: where, how, and (auto chose
+  // epoll) why not io_uring.
+  const std::string fallback = server.backend_fallback().empty()
+                                   ? ""
+                                   : "; io_uring not usable: " + server.backend_fallback();
+  std::printf("wsserver: listening on %s:%u (%s, %u thread%s%s%s)\n", options.host.c_str(),
+              server.port(), std::string(net::backend_name(server.backend())).c_str(),
+              options.threads, options.threads == 1 ? "" : "s", server.tls() ? ", TLS" : "",
+              fallback.c_str());
   std::fflush(stdout);
 
   wait_for_stop(server, stop_signals);

@@ -26,6 +26,7 @@ void Server::start() {
   const ServerOptions& options = config_.options;
   port_ = options.port;
   memory_budget_ = std::make_unique<core::MemoryBudget>(options.max_memory);
+  backend_ = net::choose_backend(options.backend);
   if (!options.static_dir.empty())
     config_.static_files = std::make_shared<const StaticFiles>(options.static_dir);
   if (!options.tls_cert.empty() || !options.tls_key.empty()) {
@@ -57,7 +58,7 @@ void Server::start() {
             connection.set_transport(tls::Session::accept(std::move(tls)));
           return WebSocket::accept(connection, context);
         },
-        net::EventLoop::Options{options.shutdown_timeout, memory_budget_.get()}));
+        net::EventLoop::Options{options.shutdown_timeout, memory_budget_.get(), backend_.kind}));
     pubsub_->attach(i, *loops_.back(), topics);
   }
   for (auto& loop : loops_) {

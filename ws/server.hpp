@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "net/uring_probe.hpp"
 #include "tls/context.hpp"
 #include "ws/loop_context.hpp"
 #include "ws/server_options.hpp"
@@ -40,6 +41,10 @@ class Server {
   void wait();
 
   std::uint16_t port() const noexcept { return port_; }
+  // After start(): the loops' backend, and, if ServerOptions::backend was
+  // left to choose and chose epoll, why io_uring was not usable ("" else).
+  net::BackendKind backend() const noexcept { return backend_.kind; }
+  const std::string& backend_fallback() const noexcept { return backend_.fallback; }
   // Any thread, after start(): `payload` as one frame to every subscriber
   // of `topic` on every loop. False for a bad topic name or opcode.
   bool publish(std::string_view topic, std::span<const std::uint8_t> payload, Opcode opcode);
@@ -62,6 +67,7 @@ class Server {
  private:
   ServerConfig config_;
   std::uint16_t port_ = 0;
+  net::BackendChoice backend_;
   std::atomic<std::size_t> open_connections_{0};       // upgraded, all loops
   std::unique_ptr<core::MemoryBudget> memory_budget_;  // max_memory, all loops
   std::unique_ptr<PubSub> pubsub_;                     // topics, all loops

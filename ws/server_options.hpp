@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "net/backend.hpp"
 #include "ws/handlers.hpp"
 #include "ws/host_check.hpp"
 
@@ -19,6 +21,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;  // 0: any free port (Server::port() tells which)
   unsigned threads = 1;       // event loops, each with its own listener
+  // How the loops wait and move bytes; empty: io_uring where the kernel
+  // allows it, else epoll (Server::backend_fallback() says why).
+  std::optional<net::BackendKind> backend{};
   // Host names an upgrade may carry besides loopback ones (the DNS-rebinding
   // check, ws/host_check.hpp): port-less, case-insensitive, "*" for any.
   // Empty: only loopback names if `host` is loopback, else any Host. A

@@ -36,6 +36,12 @@ std::vector<std::string> tls_server_flags() {
   return flags;
 }
 
+std::vector<std::string> backend_server_flags() {
+  const char* backend = std::getenv("WSTEST_BACKEND");
+  if (!backend || !*backend) return {};
+  return {"--backend", backend};
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
@@ -137,6 +143,8 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::strin
   std::vector<std::string> args = {binary, "--host", "127.0.0.1", "--port", "0"};
   const std::vector<std::string> tls = tls_server_flags();
   args.insert(args.end(), tls.begin(), tls.end());
+  const std::vector<std::string> backend = backend_server_flags();
+  args.insert(args.end(), backend.begin(), backend.end());
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -37,6 +37,9 @@ std::string server_binary_path();
 // {"--tls-cert", $WSTEST_TLS_CERT, "--tls-key", $WSTEST_TLS_KEY} when both
 // are set, else empty; read once.
 std::vector<std::string> tls_server_flags();
+// "--backend NAME" when WSTEST_BACKEND is set (run_all.sh runs the suites
+// once per backend); else nothing: the server's default (auto).
+std::vector<std::string> backend_server_flags();
 
 class ServerProcess {
  public:
