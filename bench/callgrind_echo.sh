@@ -8,6 +8,7 @@
 #
 #   bash bench/callgrind_echo.sh "WSLOAD_FLAGS" WSSERVER...
 #   bash bench/callgrind_echo.sh "--connections 100 --size 20 --text" /tmp/before/wsserver build/wsserver
+# A WSSERVER word may carry the server's own flags: "build/wsserver --backend epoll".
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -21,9 +22,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 port=19200
-for server in "$@"; do
+for server_command in "$@"; do
+  read -r -a server <<<"$server_command"
   port=$((port + 1))
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$server" --port "$port" \
+  valgrind --tool=callgrind --callgrind-out-file="$out/cg" "${server[@]}" --port "$port" \
     >"$out/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do  # valgrind starts slowly
@@ -34,7 +36,7 @@ for server in "$@"; do
   "$wsload" "ws://127.0.0.1:$port/echo" $flags --duration 5 --json >"$out/load.json"
   kill -INT "$pid"
   wait "$pid" || true
-  python3 - "$server" "$out/cg" "$out/load.json" <<'EOF'
+  python3 - "$server_command" "$out/cg" "$out/load.json" <<'EOF'
 import json, re, sys
 server, cg, load = sys.argv[1:]
 messages = json.loads(open(load).read().strip().splitlines()[-1])["messages"]

@@ -32,10 +32,6 @@ namespace net {
 
 class Connection;
 
-// One send() or sendmsg() of `pieces` on a non-blocking socket, as readiness
-// backends make it (and completion backends when asked for an answer now).
-ssize_t send_now(int fd, std::span<const iovec> pieces) noexcept;
-
 enum class BackendKind : unsigned char { epoll, io_uring };
 
 constexpr std::string_view backend_name(BackendKind kind) noexcept {

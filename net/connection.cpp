@@ -122,15 +122,6 @@ void Connection::close_gracefully(std::chrono::milliseconds linger) {
 
 void Connection::abort() noexcept { finish(); }
 
-// How much may be read now: no more than the room under the read-pause
-// mark (see read_room) nor past the input allowance: TCP then pushes back
-// on the peer, which can still read our close; the close deadline ends it.
-std::size_t Connection::receive_room(std::size_t buffer_size) noexcept {
-  const std::size_t room = std::min(read_room(buffer_size), input_allowance_);
-  if (room == 0) reading_paused_ = true;  // flush() resumes us at the low-water mark
-  return room;
-}
-
 // A backend that completes receives on its own may hand over more than the
 // allowance; what is past it is dropped unread, as a readiness backend
 // would have left it in the kernel.
@@ -182,18 +173,6 @@ void Connection::end_of_input() {
   input_ended_ = true;
   if (state_ == State::open) return handler_->on_end_of_input();
   if (state_ == State::lingering) finish();
-}
-
-// How much to read now: no more than the room left under the read-pause
-// mark, so that what a handler queues in answer to a read is bounded by it
-// too when answers are no larger than requests (an echo, whose frames lose
-// the 4-byte mask on the way back). Checked before every read, backed up or
-// not: a read taken while the queue still drained can be answered after the
-// kernel stops taking it. The mark is far above what a healthy connection
-// queues, so it costs nothing there.
-std::size_t Connection::read_room(std::size_t buffer_size) const noexcept {
-  const std::size_t queued = buffered_bytes();
-  return queued >= read_pause_above_ ? 0 : std::min(buffer_size, read_pause_above_ - queued);
 }
 
 void Connection::writable() {
@@ -294,7 +273,11 @@ bool Connection::seal_next(bool urgent_turn) noexcept {
 ssize_t Connection::send_lane(Lane lane, bool now) noexcept {
   iovec pieces[max_pieces_per_send];
   std::size_t count = 1;
-  if (lane == Lane::output) {
+  if (lane == Lane::output && output_.contiguous()) {  // nothing shared: one piece, no gathering
+    const std::size_t limit = urgent_.empty() ? loop_.send_limit() : bytes_to_boundary();
+    const auto bytes = output_.front().first(std::min(limit, output_.size()));
+    pieces[0] = iovec{const_cast<std::uint8_t*>(bytes.data()), bytes.size()};  // iovec is not const
+  } else if (lane == Lane::output) {
     const std::size_t limit = urgent_.empty() ? loop_.send_limit() : bytes_to_boundary();
     count = output_.gather(pieces, max_pieces_per_send, limit);
   } else {

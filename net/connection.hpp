@@ -154,7 +154,11 @@ class Connection {
   // ended), the peer's FIN, a failed receive. Output: the socket can take
   // more (readiness), a send the backend took has completed (the bytes it
   // took, or -errno).
-  std::size_t receive_room(std::size_t buffer_size) noexcept;
+  std::size_t receive_room(std::size_t buffer_size) noexcept {
+    const std::size_t room = std::min(read_room(buffer_size), input_allowance_);
+    if (room == 0) reading_paused_ = true;  // flush() resumes us at the low-water mark
+    return room;
+  }
   bool received(std::span<std::uint8_t> buffer, std::size_t n);
   void end_of_input();
   void input_failed(int error) noexcept;
@@ -178,7 +182,17 @@ class Connection {
 
   void deliver(std::span<std::uint8_t> receive_buffer, std::size_t n);
   void deliver_through_transport(std::span<std::uint8_t> receive_buffer, std::size_t n);
-  std::size_t read_room(std::size_t buffer_size) const noexcept;
+  // How much to read now: no more than the room left under the read-pause
+  // mark, so that what a handler queues in answer to a read is bounded by it
+  // too when answers are no larger than requests (an echo, whose frames lose
+  // the 4-byte mask on the way back). Checked before every read, backed up or
+  // not: a read taken while the queue still drained can be answered after the
+  // kernel stops taking it. The mark is far above what a healthy connection
+  // queues, so it costs nothing there. The input allowance bounds it too.
+  std::size_t read_room(std::size_t buffer_size) const noexcept {
+    const std::size_t queued = buffered_bytes();
+    return queued >= read_pause_above_ ? 0 : std::min(buffer_size, read_pause_above_ - queued);
+  }
   void flush();
   SendStatus send_queued(bool now = false) noexcept;
   bool seal_next(bool urgent_turn) noexcept;

@@ -59,7 +59,7 @@ void EpollBackend::resume_input(Connection& connection) {
 // Always now: readiness sends are system calls made on the spot.
 ssize_t EpollBackend::send(Connection& connection, std::span<const iovec> pieces, bool /*stable*/,
                            bool /*now*/) noexcept {
-  return send_now(connection.fd(), pieces);
+  return sys::send_pieces(connection.fd(), pieces);
 }
 
 // Nothing of it is in the kernel's hands: freed (and its fd closed) now.

@@ -147,8 +147,10 @@ void EventLoop::accept_all() {
 
 // A backend that accepts on its own (io_uring) failed to: out of fds is
 // handled as accept_all does; anything else is retried when it re-arms.
+// An io_uring accept takes its fd before it looks at the backlog, so out of
+// fds it fails at once even with nobody waiting: pause rather than spin.
 void EventLoop::accept_failed(int error) {
-  if (error == EMFILE || error == ENFILE) shed_one_pending_connection();
+  if ((error == EMFILE || error == ENFILE) && !shed_one_pending_connection()) pause_accepting();
 }
 
 // Out of file descriptors, a pending connection can be neither served nor

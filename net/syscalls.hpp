@@ -23,10 +23,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace net {
 
@@ -96,6 +98,16 @@ inline ssize_t recv(int fd, void* bytes, std::size_t size, int flags) noexcept {
   if (FaultInjector::active()) [[unlikely]]
     return recv_faulted(fd, bytes, size, flags);
   return ::recv(fd, bytes, size, flags);
+}
+
+// One send() or sendmsg() of `pieces`, as a readiness backend makes it.
+inline ssize_t send_pieces(int fd, std::span<const iovec> pieces) noexcept {
+  if (pieces.size() == 1)  // the common case: a plain send, as cheap as ever
+    return sys::send(fd, pieces[0].iov_base, pieces[0].iov_len, MSG_NOSIGNAL);
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(pieces.data());  // msghdr is not const
+  message.msg_iovlen = pieces.size();
+  return sys::sendmsg(fd, &message, MSG_NOSIGNAL);
 }
 
 }  // namespace sys

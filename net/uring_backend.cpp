@@ -11,6 +11,7 @@
 
 #include "net/connection.hpp"
 #include "net/event_loop.hpp"
+#include "net/syscalls.hpp"
 #include "net/uring_probe.hpp"
 
 namespace net {
@@ -180,7 +181,8 @@ void UringBackend::resume_input(Connection& connection) {
 
 ssize_t UringBackend::send(Connection& connection, std::span<const iovec> pieces, bool stable,
                            bool now) noexcept {
-  if (now) return send_now(connection.fd(), pieces);  // no send is in flight: safe to go ahead
+  if (now)
+    return sys::send_pieces(connection.fd(), pieces);  // no send is in flight: safe to go ahead
   if (free_slots_.empty()) {
     slots_.push_back(std::make_unique<SendSlot>());
     free_slots_.push_back(slots_.back().get());
